@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Attaching, finding and detaching the steering program on a device. The
+ * program attached to the device is the source of truth: pins under
+ * /sys/fs/bpf/p2pkp/<dev>/ are a convenience for bpftool, because a bpffs
+ * mounted by `ip netns exec` lives only as long as that command.
+ */
+#ifndef P2PKP_STEER_H
+#define P2PKP_STEER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <xdp/libxdp.h>
+
+#include "p2pkp_shared.h"
+
+#define P2PKP_PIN_ROOT "/sys/fs/bpf/p2pkp"
+
+/* The steering program as found on a device, with its maps opened. */
+struct p2pkp_steer_info {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	__u32 prog_id;
+	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
+	bool multiprog;            /* attached through libxdp's dispatcher */
+	struct p2pkp_steer_cfg cfg;
+	int prog_fd;
+	int xsks_fd;
+	int stats_fd;
+	int cfg_fd;
+};
+
+/* Send libbpf's and libxdp's messages through pr_warn/pr_debug. */
+void p2pkp_hook_lib_logging(void);
+
+/* Resolve a device name; one clear message and -ENODEV if it does not exist. */
+int p2pkp_ifindex(const char *ifname);
+
+/*
+ * Attach the steering program for UDP port port_host (host order) unless it
+ * is attached already. *attached tells whether this call attached it. Fails
+ * with -EEXIST if it is attached with another port.
+ */
+int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode mode,
+		     bool *attached);
+/* Detach the steering program and remove its pins; -ENOENT if not attached. */
+int p2pkp_steer_unload(const char *ifname);
+/* Find the steering program on ifname: 0, -ENOENT if absent, other -errno. */
+int p2pkp_steer_find(const char *ifname, struct p2pkp_steer_info *info);
+void p2pkp_steer_info_close(struct p2pkp_steer_info *info);
+/* Sum the per-CPU counters. */
+int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_steer_stats *sum);
+/* Pin the maps under P2PKP_PIN_ROOT/<dev>/, mounting bpffs when needed. */
+int p2pkp_steer_pin(const struct p2pkp_steer_info *info);
+
+const char *p2pkp_mode_name(enum xdp_attach_mode mode);
+
+#endif /* P2PKP_STEER_H */
