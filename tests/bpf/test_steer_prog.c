@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Packet in, verdict and counter out: the steering program run through
+ * BPF_PROG_TEST_RUN over a fixture table (katran style). Each case builds one
+ * frame, runs it, and checks the verdict and that exactly the expected
+ * counter moved by one.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/in.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "p2pkp_shared.h"
+#include "p2pkp_steer.skel.h"
+
+#define TEST_PORT 7471
+#define MAX_FRAME 512
+#define MAX_EXT	  6
+
+enum counter {
+	C_STEERED,
+	C_PASSED,
+	C_TOO_SHORT,
+	C_FRAGMENTS,
+	C_NO_SOCKET,
+	C_MALFORMED,
+};
+
+enum l3 {
+	L3_IPV4,
+	L3_IPV6,
+	L3_ARP,
+};
+
+/* One fixture: how to build the frame, and what the program must do with it. */
+struct steer_case {
+	const char *name;
+	enum l3 l3;
+	int vlan_tags;	     /* 0..3; 802.1ad outer when 2 or more */
+	int ipv4_opt_words;  /* IPv4 options, in 32-bit words (IHL - 5) */
+	int ipv4_ihl;	     /* override IHL when non-zero */
+	__u16 ipv4_frag_off; /* host order, flags + offset */
+	int ipv4_version;    /* override version when non-zero */
+	int n_ext;	     /* IPv6 extension headers, */
+	__u8 ext[MAX_EXT];   /* their types in order */
+	__u8 l4_proto;	     /* default UDP */
+	__u16 dport;	     /* default TEST_PORT */
+	int payload;	     /* UDP payload bytes */
+	int udp_len_delta;   /* added to the true UDP length */
+	int ip_len_delta;    /* added to the true IP total/payload length */
+	int truncate;	     /* cut the frame to this many bytes when non-zero */
+	int pad;	     /* link-layer padding after the IP datagram */
+	__u32 want_action;
+	enum counter want;
+};
+
+#define IPPROTO_HOP 0
+
+static const struct steer_case cases[] = {
+	{"ipv4 p2pkp datagram", L3_IPV4, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"ipv4 exact header length", L3_IPV4, .payload = 16, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"ipv4 runt p2pkp header (15 B)", L3_IPV4, .payload = 15, .want_action = XDP_PASS,
+	 .want = C_TOO_SHORT},
+	{"ipv4 empty udp payload", L3_IPV4, .payload = 0, .want_action = XDP_PASS,
+	 .want = C_TOO_SHORT},
+	{"ipv4 wrong port", L3_IPV4, .dport = 53, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_PASSED},
+	{"ipv4 tcp to the port", L3_IPV4, .l4_proto = IPPROTO_TCP, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_PASSED},
+	{"ipv4 with options (IHL 8)", L3_IPV4, .ipv4_opt_words = 3, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv4 max options (IHL 15)", L3_IPV4, .ipv4_opt_words = 10, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv4 IHL below 5", L3_IPV4, .ipv4_ihl = 4, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_MALFORMED},
+	{"ipv4 wrong version nibble", L3_IPV4, .ipv4_version = 6, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 first fragment (MF)", L3_IPV4, .ipv4_frag_off = 0x2000, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_FRAGMENTS},
+	{"ipv4 later fragment (offset)", L3_IPV4, .ipv4_frag_off = 0x00b9, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_FRAGMENTS},
+	{"ipv4 DF is not a fragment", L3_IPV4, .ipv4_frag_off = 0x4000, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv4 total length past frame", L3_IPV4, .payload = 64, .ip_len_delta = 1,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 total length below IHL", L3_IPV4, .payload = 64, .ip_len_delta = -80,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 udp length past IP", L3_IPV4, .payload = 64, .udp_len_delta = 1,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 udp length below 8", L3_IPV4, .payload = 64, .udp_len_delta = -70,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 udp length hides payload", L3_IPV4, .payload = 64, .udp_len_delta = -60,
+	 .want_action = XDP_PASS, .want = C_TOO_SHORT},
+	{"ipv4 ethernet padding allowed", L3_IPV4, .payload = 16, .pad = 20,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ethernet header only", L3_IPV4, .payload = 64, .truncate = 14, .want_action = XDP_PASS,
+	 .want = C_MALFORMED},
+	{"truncated ipv4 header", L3_IPV4, .payload = 64, .truncate = 14 + 12,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"truncated ipv4 options", L3_IPV4, .ipv4_opt_words = 4, .payload = 64, .truncate = 14 + 28,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"truncated udp header", L3_IPV4, .payload = 0, .truncate = 14 + 20 + 4,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"truncated p2pkp payload", L3_IPV4, .payload = 64, .truncate = 14 + 20 + 8 + 10,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"802.1Q tagged", L3_IPV4, .vlan_tags = 1, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"QinQ 802.1ad + 802.1Q", L3_IPV4, .vlan_tags = 2, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"three vlan tags are not parsed", L3_IPV4, .vlan_tags = 3, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_PASSED},
+	{"truncated vlan tag", L3_IPV4, .vlan_tags = 1, .payload = 64, .truncate = 16,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"arp", L3_ARP, .want_action = XDP_PASS, .want = C_PASSED},
+	{"ipv6 p2pkp datagram", L3_IPV6, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"ipv6 runt p2pkp header", L3_IPV6, .payload = 8, .want_action = XDP_PASS,
+	 .want = C_TOO_SHORT},
+	{"ipv6 wrong port", L3_IPV6, .dport = 7472, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_PASSED},
+	{"ipv6 hop-by-hop", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP}, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv6 hop-by-hop, routing, dest-opts", L3_IPV6, .n_ext = 3,
+	 .ext = {IPPROTO_HOP, IPPROTO_ROUTING, IPPROTO_DSTOPTS}, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv6 five extension headers", L3_IPV6, .n_ext = 5,
+	 .ext = {IPPROTO_HOP, IPPROTO_DSTOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS},
+	 .payload = 64, .want_action = XDP_PASS, .want = C_PASSED},
+	{"ipv6 fragment header", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_FRAGMENT}, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_FRAGMENTS},
+	{"ipv6 dest-opts then fragment", L3_IPV6, .n_ext = 2,
+	 .ext = {IPPROTO_DSTOPTS, IPPROTO_FRAGMENT}, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_FRAGMENTS},
+	{"ipv6 tcp", L3_IPV6, .l4_proto = IPPROTO_TCP, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_PASSED},
+	{"ipv6 payload length past frame", L3_IPV6, .payload = 64, .ip_len_delta = 1,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 extension past payload length", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP},
+	 .payload = 0, .ip_len_delta = -16, .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 udp length past payload", L3_IPV6, .payload = 64, .udp_len_delta = 8,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"truncated ipv6 header", L3_IPV6, .payload = 64, .truncate = 14 + 30,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"truncated ipv6 extension", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP}, .payload = 64,
+	 .truncate = 14 + 40 + 1, .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 in QinQ", L3_IPV6, .vlan_tags = 2, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+};
+
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+/* --- frame builder -------------------------------------------------------- */
+
+struct frame {
+	__u8 b[MAX_FRAME];
+	size_t len;
+};
+
+static void put(struct frame *f, const void *p, size_t n)
+{
+	assert_true(f->len + n <= sizeof(f->b));
+	memcpy(f->b + f->len, p, n);
+	f->len += n;
+}
+
+static void put_be16(struct frame *f, __u16 v)
+{
+	__be16 be = htons(v);
+
+	put(f, &be, 2);
+}
+
+static void put_zeros(struct frame *f, size_t n)
+{
+	assert_true(f->len + n <= sizeof(f->b));
+	memset(f->b + f->len, 0, n);
+	f->len += n;
+}
+
+static void set_be16(struct frame *f, size_t off, __u16 v)
+{
+	__be16 be = htons(v);
+
+	memcpy(f->b + off, &be, 2);
+}
+
+static void build_l2(struct frame *f, const struct steer_case *c)
+{
+	static const __u8 macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
+	__u16 proto = c->l3 == L3_IPV4 ? ETH_P_IP : c->l3 == L3_IPV6 ? ETH_P_IPV6 : ETH_P_ARP;
+	int i;
+
+	put(f, macs, sizeof(macs));
+	for (i = 0; i < c->vlan_tags; i++) {
+		put_be16(f, i == 0 && c->vlan_tags > 1 ? ETH_P_8021AD : ETH_P_8021Q);
+		put_be16(f, 100 + i); /* TCI of the tag that follows */
+	}
+	put_be16(f, proto);
+}
+
+static size_t build_udp(struct frame *f, const struct steer_case *c)
+{
+	size_t off = f->len;
+
+	if ((c->l4_proto ? c->l4_proto : IPPROTO_UDP) != IPPROTO_UDP) {
+		put_zeros(f, 20 + (size_t)c->payload); /* a TCP header's worth */
+		return off;
+	}
+	put_be16(f, 40000);
+	put_be16(f, c->dport ? c->dport : TEST_PORT);
+	put_be16(f, (__u16)(8 + c->payload + c->udp_len_delta));
+	put_be16(f, 0);
+	put_zeros(f, (size_t)c->payload);
+	return off;
+}
+
+static void build_ipv4(struct frame *f, const struct steer_case *c)
+{
+	size_t ip = f->len, hlen = 20 + 4 * (size_t)c->ipv4_opt_words;
+	int ihl = c->ipv4_ihl ? c->ipv4_ihl : (int)(hlen / 4);
+	int version = c->ipv4_version ? c->ipv4_version : 4;
+
+	put_zeros(f, hlen);
+	f->b[ip] = (__u8)(version << 4 | ihl);
+	set_be16(f, ip + 6, c->ipv4_frag_off);
+	f->b[ip + 8] = 64;
+	f->b[ip + 9] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
+	memcpy(f->b + ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	build_udp(f, c);
+	set_be16(f, ip + 2, (__u16)(f->len - ip + c->ip_len_delta));
+}
+
+static void build_ipv6(struct frame *f, const struct steer_case *c)
+{
+	size_t ip = f->len, prev_next = ip + 6;
+	int i;
+
+	put_zeros(f, 40);
+	f->b[ip] = 0x60;
+	f->b[ip + 7] = 64;
+	f->b[ip + 8] = 0xfd; /* fd00::1 */
+	f->b[ip + 23] = 1;
+	f->b[ip + 24] = 0xfd; /* fd00::2 */
+	f->b[ip + 39] = 2;
+	for (i = 0; i < c->n_ext; i++) {
+		f->b[prev_next] = c->ext[i];
+		prev_next = f->len;
+		put_zeros(f, 8); /* next header, length 0 (8 bytes), options */
+	}
+	f->b[prev_next] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
+	build_udp(f, c);
+	set_be16(f, ip + 4, (__u16)(f->len - ip - 40 + c->ip_len_delta));
+}
+
+static void build_frame(struct frame *f, const struct steer_case *c)
+{
+	memset(f, 0, sizeof(*f));
+	build_l2(f, c);
+	if (c->l3 == L3_IPV4)
+		build_ipv4(f, c);
+	else if (c->l3 == L3_IPV6)
+		build_ipv6(f, c);
+	else
+		put_zeros(f, 28); /* an ARP body */
+	put_zeros(f, (size_t)c->pad);
+	if (c->truncate)
+		f->len = (size_t)c->truncate;
+}
+
+/* --- running --------------------------------------------------------------- */
+
+struct fixture {
+	struct p2pkp_steer *skel;
+};
+
+static struct fixture fx;
+
+static int setup_skel(void **state)
+{
+	fx.skel = p2pkp_steer__open();
+	if (!fx.skel)
+		return -1;
+	fx.skel->rodata->cfg.port = htons(TEST_PORT);
+	if (p2pkp_steer__load(fx.skel)) {
+		p2pkp_steer__destroy(fx.skel);
+		fx.skel = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown_skel(void **state)
+{
+	p2pkp_steer__destroy(fx.skel);
+	return 0;
+}
+
+static void read_counters(__u64 out[6])
+{
+	int ncpus = libbpf_num_possible_cpus(), i;
+	struct p2pkp_steer_stats *percpu;
+	__u32 key = 0;
+
+	assert_true(ncpus > 0);
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	assert_non_null(percpu);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.stats), &key, percpu), 0);
+	memset(out, 0, 6 * sizeof(__u64));
+	for (i = 0; i < ncpus; i++) {
+		out[C_STEERED] += percpu[i].steered;
+		out[C_PASSED] += percpu[i].passed;
+		out[C_TOO_SHORT] += percpu[i].too_short;
+		out[C_FRAGMENTS] += percpu[i].fragments;
+		out[C_NO_SOCKET] += percpu[i].no_socket;
+		out[C_MALFORMED] += percpu[i].malformed;
+	}
+	free(percpu);
+}
+
+static __u32 run_frame(const struct frame *f)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b, .data_size_in = (__u32)f->len,
+			    .repeat = 1);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.p2pkp_steer), &opts);
+
+	assert_int_equal(err, 0);
+	return opts.retval;
+}
+
+static void run_case(void **state)
+{
+	const struct steer_case *c = *state;
+	__u64 before[6], after[6];
+	struct frame f;
+	int i;
+
+	build_frame(&f, c);
+	read_counters(before);
+	assert_int_equal(run_frame(&f), c->want_action);
+	read_counters(after);
+	for (i = 0; i < 6; i++) {
+		__u64 want = before[i] + (i == (int)c->want ? 1 : 0);
+
+		if (after[i] != want)
+			fail_msg("%s: counter %d is %llu, expected %llu", c->name, i,
+				 (unsigned long long)after[i], (unsigned long long)want);
+	}
+}
+
+/* With a socket bound on queue 0, the same datagram is redirected and counted steered. */
+static int bring_up_lo(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void steered_with_socket(void **state)
+{
+	static const struct steer_case c = {"bound", L3_IPV4, .payload = 64};
+	struct xsk_socket_config xcfg = {
+		.rx_size = 64,
+		.tx_size = 64,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	struct xsk_ring_prod fill, tx;
+	struct xsk_ring_cons comp, rx;
+	struct xsk_socket *xsk = NULL;
+	struct xsk_umem *umem = NULL;
+	__u64 before[6], after[6];
+	struct xsk_umem_config ucfg = {.fill_size = 64, .comp_size = 64, .frame_size = 4096};
+	void *area = NULL;
+	__u32 key = 0;
+	int fd;
+	struct frame f;
+
+	/* A private network namespace: the socket binds to its own loopback. */
+	if (unshare(CLONE_NEWNET) || bring_up_lo())
+		skip();
+	assert_int_equal(posix_memalign(&area, 4096, 64 * 4096), 0);
+	assert_int_equal(xsk_umem__create(&umem, area, 64 * 4096, &fill, &comp, &ucfg), 0);
+	if (xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &xcfg)) {
+		xsk_umem__delete(umem);
+		free(area);
+		skip();
+	}
+	fd = xsk_socket__fd(xsk);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.xsks), &key, &fd, 0), 0);
+
+	build_frame(&f, &c);
+	read_counters(before);
+	assert_int_equal(run_frame(&f), XDP_REDIRECT);
+	read_counters(after);
+	assert_int_equal(after[C_STEERED], before[C_STEERED] + 1);
+	assert_int_equal(after[C_NO_SOCKET], before[C_NO_SOCKET]);
+
+	bpf_map_delete_elem(bpf_map__fd(fx.skel->maps.xsks), &key);
+	xsk_socket__delete(xsk);
+	xsk_umem__delete(umem);
+	free(area);
+}
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[N_CASES + 1];
+	size_t i;
+
+	libbpf_set_print(quiet_print);
+	for (i = 0; i < N_CASES; i++) {
+		tests[i] =
+			(struct CMUnitTest)cmocka_unit_test_prestate(run_case, (void *)&cases[i]);
+		tests[i].name = cases[i].name;
+	}
+	tests[N_CASES] = (struct CMUnitTest)cmocka_unit_test(steered_with_socket);
+	tests[N_CASES].name = "ipv4 p2pkp datagram with a bound AF_XDP socket";
+	return _cmocka_run_group_tests("steer_prog", tests, N_CASES + 1, setup_skel, teardown_skel);
+}
