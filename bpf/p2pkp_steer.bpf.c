@@ -16,10 +16,10 @@
 
 #include "p2pkp_shared.h"
 
-#define MAX_VLAN_TAGS    2
+#define MAX_VLAN_TAGS	 2
 #define MAX_IPV6_EXT_HDR 4
-#define IPV4_MF          0x2000
-#define IPV4_OFFSET      0x1fff
+#define IPV4_MF		 0x2000
+#define IPV4_OFFSET	 0x1fff
 
 /* The only .rodata variable: userspace reads it back from the map. */
 const volatile struct p2pkp_steer_cfg cfg = {
@@ -54,8 +54,8 @@ enum verdict_reason {
 
 struct cursor {
 	void *pos;
-	void *end;     /* always data_end: the verifier bounds packet access by it */
-	__u32 l4_len;  /* bytes the IP header says follow pos */
+	void *end;    /* always data_end: the verifier bounds packet access by it */
+	__u32 l4_len; /* bytes the IP header says follow pos */
 };
 
 struct vlan_tag {

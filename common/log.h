@@ -13,7 +13,8 @@ enum p2pkp_log_level {
 
 void p2pkp_log_set_level(enum p2pkp_log_level level);
 enum p2pkp_log_level p2pkp_log_get_level(void);
-void p2pkp_log(enum p2pkp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void p2pkp_log(enum p2pkp_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void p2pkp_vlog(enum p2pkp_log_level level, const char *fmt, va_list ap);
 
 #define pr_warn(fmt, ...)  p2pkp_log(P2PKP_LOG_WARN, fmt, ##__VA_ARGS__)

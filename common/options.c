@@ -126,8 +126,8 @@ static const struct p2pkp_option *nth_positional(const struct p2pkp_cmd *cmd, si
 }
 
 /* Handles argv[*i], an option; may consume argv[*i + 1] as its value. */
-static int parse_one_option(const struct p2pkp_cmd *cmd, int argc, char **argv, int *i,
-			    void *cfg, bool *seen)
+static int parse_one_option(const struct p2pkp_cmd *cmd, int argc, char **argv, int *i, void *cfg,
+			    bool *seen)
 {
 	const char *arg = argv[*i], *value = NULL;
 	const struct p2pkp_option *opt;
@@ -145,7 +145,8 @@ static int parse_one_option(const struct p2pkp_cmd *cmd, int argc, char **argv, 
 			value = arg + 2;
 	}
 	if (!opt) {
-		pr_warn("%s: unknown option '%s' (see 'p2pkp-xdp %s --help')\n", cmd->name, arg, cmd->name);
+		pr_warn("%s: unknown option '%s' (see 'p2pkp-xdp %s --help')\n", cmd->name, arg,
+			cmd->name);
 		return -EINVAL;
 	}
 	if (opt->type == P2PKP_OPT_FLAG) {
@@ -178,11 +179,11 @@ static int check_required(const struct p2pkp_cmd *cmd, const bool *seen)
 		if (!opt->required || seen[opt - cmd->opts])
 			continue;
 		if (opt->positional)
-			pr_warn("%s: missing %s (see 'p2pkp-xdp %s --help')\n", cmd->name, opt->metavar,
-				cmd->name);
+			pr_warn("%s: missing %s (see 'p2pkp-xdp %s --help')\n", cmd->name,
+				opt->metavar, cmd->name);
 		else
-			pr_warn("%s: missing required option --%s (see 'p2pkp-xdp %s --help')\n", cmd->name,
-				opt->name, cmd->name);
+			pr_warn("%s: missing required option --%s (see 'p2pkp-xdp %s --help')\n",
+				cmd->name, opt->name, cmd->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -190,7 +191,7 @@ static int check_required(const struct p2pkp_cmd *cmd, const bool *seen)
 
 int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
 {
-	bool seen[MAX_OPTS] = { false };
+	bool seen[MAX_OPTS] = {false};
 	bool options_done = false;
 	size_t npos = 0;
 	int i, err;
@@ -215,8 +216,8 @@ int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *c
 		}
 		opt = nth_positional(cmd, npos++);
 		if (!opt) {
-			pr_warn("%s: unexpected argument '%s' (see 'p2pkp-xdp %s --help')\n", cmd->name, arg,
-				cmd->name);
+			pr_warn("%s: unexpected argument '%s' (see 'p2pkp-xdp %s --help')\n",
+				cmd->name, arg, cmd->name);
 			return -EINVAL;
 		}
 		seen[opt - cmd->opts] = true;

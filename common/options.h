@@ -12,11 +12,11 @@
 #include <stdio.h>
 
 enum p2pkp_opt_type {
-	P2PKP_OPT_FLAG,   /* bool, set when present */
-	P2PKP_OPT_UINT,   /* unsigned int within [min, max] */
+	P2PKP_OPT_FLAG,	  /* bool, set when present */
+	P2PKP_OPT_UINT,	  /* unsigned int within [min, max] */
 	P2PKP_OPT_STRING, /* const char *, last one wins */
-	P2PKP_OPT_LIST,   /* struct p2pkp_str_list, repeatable / trailing positionals */
-	P2PKP_OPT_ENUM,   /* int, one of enum_vals */
+	P2PKP_OPT_LIST,	  /* struct p2pkp_str_list, repeatable / trailing positionals */
+	P2PKP_OPT_ENUM,	  /* int, one of enum_vals */
 };
 
 struct p2pkp_enum_val {
@@ -39,7 +39,7 @@ struct p2pkp_option {
 	const char *help;
 	bool positional;
 	bool required;
-	unsigned int min, max;                 /* P2PKP_OPT_UINT bounds */
+	unsigned int min, max;			/* P2PKP_OPT_UINT bounds */
 	const struct p2pkp_enum_val *enum_vals; /* P2PKP_OPT_ENUM, NULL-name terminated */
 };
 

@@ -177,7 +177,7 @@ static struct xdp_program *find_our_prog(struct xdp_multiprog *mp)
 	if (xdp_multiprog__is_legacy(mp)) {
 		prog = xdp_multiprog__main_prog(mp);
 		return prog && !strcmp(xdp_program__name(prog), P2PKP_STEER_PROG_NAME) ? prog
-											 : NULL;
+										       : NULL;
 	}
 	for (prog = xdp_multiprog__next_prog(NULL, mp); prog;
 	     prog = xdp_multiprog__next_prog(prog, mp))
@@ -290,7 +290,7 @@ static int pin_dir(const char *ifname, char *buf, size_t len)
 	return 0;
 }
 
-static const char *const pin_names[] = { P2PKP_XSKS_MAP_NAME, P2PKP_STATS_MAP_NAME, "config" };
+static const char *const pin_names[] = {P2PKP_XSKS_MAP_NAME, P2PKP_STATS_MAP_NAME, "config"};
 
 static int pin_one(const char *dir, const char *name, int fd)
 {
@@ -308,7 +308,7 @@ static int pin_one(const char *dir, const char *name, int fd)
 
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info)
 {
-	int fds[] = { info->xsks_fd, info->stats_fd, info->cfg_fd };
+	int fds[] = {info->xsks_fd, info->stats_fd, info->cfg_fd};
 	char dir[PATH_MAX];
 	size_t i;
 	int err;
@@ -319,7 +319,8 @@ int p2pkp_steer_pin(const struct p2pkp_steer_info *info)
 	err = pin_dir(info->ifname, dir, sizeof(dir));
 	if (err)
 		return err;
-	if ((mkdir(P2PKP_PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST))
+	if ((mkdir(P2PKP_PIN_ROOT, 0700) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST))
 		return -errno;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		err = pin_one(dir, pin_names[i], fds[i]);
@@ -449,8 +450,7 @@ static int pin_found(const char *ifname)
 	return 0;
 }
 
-int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode mode,
-		     bool *attached)
+int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode mode, bool *attached)
 {
 	struct p2pkp_steer_info info;
 	int err;

@@ -22,7 +22,7 @@ struct p2pkp_steer_info {
 	int ifindex;
 	__u32 prog_id;
 	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
-	bool multiprog;            /* attached through libxdp's dispatcher */
+	bool multiprog;		   /* attached through libxdp's dispatcher */
 	struct p2pkp_steer_cfg cfg;
 	int prog_fd;
 	int xsks_fd;

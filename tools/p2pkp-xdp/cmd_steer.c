@@ -14,20 +14,24 @@
 #include "steer.h"
 
 static const struct p2pkp_enum_val mode_vals[] = {
-	{ "auto", XDP_MODE_UNSPEC },
-	{ "native", XDP_MODE_NATIVE },
-	{ "skb", XDP_MODE_SKB },
-	{ NULL, 0 },
+	{"auto", XDP_MODE_UNSPEC},
+	{"native", XDP_MODE_NATIVE},
+	{"skb", XDP_MODE_SKB},
+	{NULL, 0},
 };
 
-#define OPT_VERBOSE(cfg_t)                                                                  \
-	{ .name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                    \
-	  .offset = offsetof(cfg_t, verbose), .help = "Print debug messages, also libbpf's" }
+#define OPT_VERBOSE(cfg_t)                                                                         \
+	{                                                                                          \
+		.name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                      \
+		.offset = offsetof(cfg_t, verbose), .help = "Print debug messages, also libbpf's"  \
+	}
 
-#define OPT_DEV(cfg_t, is_required)                                                         \
-	{ .name = "dev", .type = P2PKP_OPT_STRING, .offset = offsetof(cfg_t, dev),          \
-	  .metavar = "DEV", .help = "Network device", .positional = true,                   \
-	  .required = is_required }
+#define OPT_DEV(cfg_t, is_required)                                                                \
+	{                                                                                          \
+		.name = "dev", .type = P2PKP_OPT_STRING, .offset = offsetof(cfg_t, dev),           \
+		.metavar = "DEV", .help = "Network device", .positional = true,                    \
+		.required = is_required                                                            \
+	}
 
 /* --- load ------------------------------------------------------------------- */
 
@@ -40,27 +44,36 @@ struct load_cfg {
 
 static const struct p2pkp_option load_opts[] = {
 	OPT_DEV(struct load_cfg, true),
-	{ .name = "port", .short_name = 'p', .type = P2PKP_OPT_UINT,
-	  .offset = offsetof(struct load_cfg, port), .metavar = "PORT",
-	  .help = "UDP port whose datagrams are steered (default 7471)", .min = 1,
-	  .max = 65535 },
-	{ .name = "mode", .short_name = 'm', .type = P2PKP_OPT_ENUM,
-	  .offset = offsetof(struct load_cfg, mode), .metavar = "MODE",
-	  .help = "XDP attach mode; auto tries native, then skb", .enum_vals = mode_vals },
+	{.name = "port",
+	 .short_name = 'p',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct load_cfg, port),
+	 .metavar = "PORT",
+	 .help = "UDP port whose datagrams are steered (default 7471)",
+	 .min = 1,
+	 .max = 65535},
+	{.name = "mode",
+	 .short_name = 'm',
+	 .type = P2PKP_OPT_ENUM,
+	 .offset = offsetof(struct load_cfg, mode),
+	 .metavar = "MODE",
+	 .help = "XDP attach mode; auto tries native, then skb",
+	 .enum_vals = mode_vals},
 	OPT_VERBOSE(struct load_cfg),
-	{ .name = NULL },
+	{.name = NULL},
 };
 
 static const struct p2pkp_cmd load_cmd = {
 	.name = "load",
-	.summary = "Attach the steering program to DEV: P2PKP datagrams go to AF_XDP sockets,\n"
-		   "everything else to the kernel stack. Loading again with the same port is a no-op.",
+	.summary =
+		"Attach the steering program to DEV: P2PKP datagrams go to AF_XDP sockets,\n"
+		"everything else to the kernel stack. Loading again with the same port is a no-op.",
 	.opts = load_opts,
 };
 
 int cmd_load(int argc, char **argv)
 {
-	struct load_cfg cfg = { .port = P2PKP_DEFAULT_PORT, .mode = XDP_MODE_UNSPEC };
+	struct load_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .mode = XDP_MODE_UNSPEC};
 	struct p2pkp_steer_info info;
 	bool attached;
 	int ret, err;
@@ -96,7 +109,7 @@ struct unload_cfg {
 static const struct p2pkp_option unload_opts[] = {
 	OPT_DEV(struct unload_cfg, true),
 	OPT_VERBOSE(struct unload_cfg),
-	{ .name = NULL },
+	{.name = NULL},
 };
 
 static const struct p2pkp_cmd unload_cmd = {
@@ -108,7 +121,7 @@ static const struct p2pkp_cmd unload_cmd = {
 
 int cmd_unload(int argc, char **argv)
 {
-	struct unload_cfg cfg = { 0 };
+	struct unload_cfg cfg = {0};
 	int ret;
 
 	ret = parse_or_exit(&unload_cmd, argc, argv, &cfg);
@@ -135,17 +148,29 @@ struct status_cfg {
 
 static const struct p2pkp_option status_opts[] = {
 	OPT_DEV(struct status_cfg, false),
-	{ .name = "json", .short_name = 'j', .type = P2PKP_OPT_FLAG,
-	  .offset = offsetof(struct status_cfg, json), .help = "Print JSON, one object per line" },
-	{ .name = "interval", .short_name = 'i', .type = P2PKP_OPT_UINT,
-	  .offset = offsetof(struct status_cfg, interval), .metavar = "SEC",
-	  .help = "Repeat every SEC seconds (needs DEV)", .min = 1, .max = 3600 },
-	{ .name = "count", .short_name = 'c', .type = P2PKP_OPT_UINT,
-	  .offset = offsetof(struct status_cfg, count), .metavar = "N",
-	  .help = "Stop after N reports (default 1; with --interval, 0 = until interrupted)",
-	  .min = 0, .max = 1000000 },
+	{.name = "json",
+	 .short_name = 'j',
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct status_cfg, json),
+	 .help = "Print JSON, one object per line"},
+	{.name = "interval",
+	 .short_name = 'i',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct status_cfg, interval),
+	 .metavar = "SEC",
+	 .help = "Repeat every SEC seconds (needs DEV)",
+	 .min = 1,
+	 .max = 3600},
+	{.name = "count",
+	 .short_name = 'c',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct status_cfg, count),
+	 .metavar = "N",
+	 .help = "Stop after N reports (default 1; with --interval, 0 = until interrupted)",
+	 .min = 0,
+	 .max = 1000000},
 	OPT_VERBOSE(struct status_cfg),
-	{ .name = NULL },
+	{.name = NULL},
 };
 
 static const struct p2pkp_cmd status_cmd = {
@@ -161,12 +186,12 @@ struct counter_field {
 };
 
 static const struct counter_field counter_fields[] = {
-	{ "steered", offsetof(struct p2pkp_steer_stats, steered) },
-	{ "passed", offsetof(struct p2pkp_steer_stats, passed) },
-	{ "too_short", offsetof(struct p2pkp_steer_stats, too_short) },
-	{ "fragments", offsetof(struct p2pkp_steer_stats, fragments) },
-	{ "no_socket", offsetof(struct p2pkp_steer_stats, no_socket) },
-	{ "malformed", offsetof(struct p2pkp_steer_stats, malformed) },
+	{"steered", offsetof(struct p2pkp_steer_stats, steered)},
+	{"passed", offsetof(struct p2pkp_steer_stats, passed)},
+	{"too_short", offsetof(struct p2pkp_steer_stats, too_short)},
+	{"fragments", offsetof(struct p2pkp_steer_stats, fragments)},
+	{"no_socket", offsetof(struct p2pkp_steer_stats, no_socket)},
+	{"malformed", offsetof(struct p2pkp_steer_stats, malformed)},
 };
 
 #define N_COUNTERS (sizeof(counter_fields) / sizeof(counter_fields[0]))
@@ -263,7 +288,7 @@ static void on_signal(int sig)
 
 static int watch_one(const struct status_cfg *cfg)
 {
-	struct timespec ts = { .tv_sec = cfg->interval };
+	struct timespec ts = {.tv_sec = cfg->interval};
 	unsigned int n;
 	int err;
 
@@ -284,7 +309,7 @@ static int watch_one(const struct status_cfg *cfg)
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_cfg cfg = { .count = 1 };
+	struct status_cfg cfg = {.count = 1};
 	int ret, err;
 
 	ret = parse_or_exit(&status_cmd, argc, argv, &cfg);

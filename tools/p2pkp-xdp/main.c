@@ -16,10 +16,10 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "load", "Attach the steering program to a device", cmd_load },
-	{ "unload", "Detach the steering program from a device", cmd_unload },
-	{ "status", "Show the steering program and its counters", cmd_status },
-	{ NULL, NULL, NULL },
+	{"load", "Attach the steering program to a device", cmd_load},
+	{"unload", "Detach the steering program from a device", cmd_unload},
+	{"status", "Show the steering program and its counters", cmd_status},
+	{NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)
