@@ -42,7 +42,10 @@ BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon 
 
 COMMON_SRCS := $(wildcard common/*.c)
 LOADER_SRCS := $(wildcard loader/*.c)
-TOOL_SRCS   := $(wildcard tools/p2pkp-xdp/*.c)
+# Every tools/NAME/ with C sources is one binary, build/NAME, linked with the library.
+TOOL_DIRS   := $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))
+TOOL_NAMES  := $(sort $(TOOL_DIRS))
+TOOL_SRCS   := $(wildcard tools/*/*.c)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 BPFT_SRCS   := $(wildcard tests/bpf/test_*.c)
@@ -57,6 +60,7 @@ TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 LIB       := $(BUILD)/libp2pkp.a
 ASAN_LIB  := $(BUILD)/libp2pkp-asan.a
 BIN       := $(BUILD)/p2pkp-xdp
+TOOL_BINS := $(addprefix $(BUILD)/,$(TOOL_NAMES))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/asan/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
@@ -68,7 +72,7 @@ MAN_PAGES := $(wildcard docs/*.8)
 .PHONY: all deps check unit test-bins fuzz fuzz-smoke format fmt-check install uninstall \
 	demo clean bpf-compilers vmtest bench
 
-all: $(BIN) test-bins
+all: $(TOOL_BINS) test-bins
 
 test-bins: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
 
@@ -103,9 +107,12 @@ $(ASAN_LIB): $(ASAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(TOOL_OBJS) $(LIB)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS)
+define tool_rule
+$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c)) $(LIB)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LDLIBS)
+endef
+$(foreach t,$(TOOL_NAMES),$(eval $(call tool_rule,$(t))))
 
 # --- tests -----------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(SKELS)

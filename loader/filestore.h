@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The receiver's side of the disk: files land under one output directory.
+ * While incomplete a file lives in DIR/.p2pkp-partial/ with a state file
+ * (the bitmap image of ranges.h) that makes it resumable; it appears under
+ * its final name only after its CRC32 matched, by an atomic rename, with its
+ * mode and mtime set. Names are checked and resolved beneath DIR: absolute
+ * names, "..", and symlinks that would lead out of DIR are refused.
+ *
+ * Writes are batched: payloads are queued straight from the receive frames
+ * and written with one pwritev() per contiguous run; the caller gives the
+ * frames back only after the batch is flushed.
+ */
+#ifndef P2PKP_FILESTORE_H
+#define P2PKP_FILESTORE_H
+
+#include <stdbool.h>
+#include <sys/uio.h>
+#include <linux/types.h>
+
+#include "ranges.h"
+
+#define P2PKP_PARTIAL_DIR ".p2pkp-partial"
+
+struct p2pkp_store_opts {
+	const char *dir; /* output directory; must exist */
+	bool overwrite;  /* replace an existing different file */
+	bool fsync;      /* make each file durable before it is reported complete */
+};
+
+/* What the sender announced about one entry. */
+struct p2pkp_rfile_desc {
+	const char *name; /* relative, '/'-separated, NUL-terminated */
+	__u64 size;
+	__u32 mode;       /* st_mode: S_IFREG or S_IFDIR plus permission bits */
+	__s64 mtime_ns;
+	__u32 crc32;      /* zlib crc32 of the whole file */
+	__u32 block_size;
+};
+
+struct p2pkp_store;
+struct p2pkp_rfile;
+
+int p2pkp_store_open(const struct p2pkp_store_opts *opts, struct p2pkp_store **out);
+void p2pkp_store_close(struct p2pkp_store *s);
+
+/*
+ * Get ready to receive d. *result (enum p2pkp_result) says what to tell the
+ * sender: OK (send it; *out is set, with whatever an earlier attempt left
+ * held), HAVE (an identical file is already there: nothing to do), EXISTS,
+ * BAD_NAME, NO_SPACE, IO (refused; one pr_warn line says why). Directories
+ * and empty files complete at once with OK and need only p2pkp_rfile_finish().
+ * Returns 0, or -errno for failures of the store itself.
+ */
+int p2pkp_store_begin(struct p2pkp_store *s, const struct p2pkp_rfile_desc *d,
+		      struct p2pkp_rfile **out, __u16 *result);
+/* Blocks held so far; complete when every block of the file is held. */
+const struct p2pkp_bitmap *p2pkp_rfile_held(const struct p2pkp_rfile *f);
+const char *p2pkp_rfile_name(const struct p2pkp_rfile *f);
+
+/*
+ * Verify and publish a file whose blocks are all held: read it back for the
+ * CRC, and on a match fsync (if asked), set mode and mtime, rename into place
+ * and drop the state file. *result: OK, CRC_MISMATCH (every block forgotten:
+ * it must be fetched again), INCOMPLETE, EXISTS, IO. Returns 0 or -errno.
+ */
+int p2pkp_rfile_finish(struct p2pkp_rfile *f, __u16 *result);
+/* Write the resume state (atomically); cheap enough to call every second. */
+int p2pkp_rfile_save_state(struct p2pkp_rfile *f);
+/* Save state if incomplete, close, free. The partial file stays for resume. */
+void p2pkp_rfile_close(struct p2pkp_rfile *f);
+
+/* A batch of payload writes, at most P2PKP_WBATCH_MAX payloads. */
+#define P2PKP_WBATCH_MAX 256
+
+struct p2pkp_wbatch_stats {
+	__u64 writes;       /* pwritev() calls */
+	__u64 payloads;     /* payloads written */
+	__u64 bytes;        /* bytes written */
+	__u64 duplicates;   /* payloads for blocks already held: not written */
+};
+
+struct p2pkp_wbatch;
+
+struct p2pkp_wbatch *p2pkp_wbatch_new(void);
+void p2pkp_wbatch_free(struct p2pkp_wbatch *wb);
+/*
+ * Queue one block: offset must be block-aligned and len the block's length.
+ * Returns 1 if the batch is now full (flush it), 0 if queued, -EINVAL.
+ */
+int p2pkp_wbatch_add(struct p2pkp_wbatch *wb, struct p2pkp_rfile *f, __u64 offset,
+		     const void *data, __u32 len);
+/*
+ * Write everything queued, coalescing contiguous blocks of a file into one
+ * pwritev(), then mark them held. On a write error (ENOSPC, EIO) the file is
+ * marked failed and the error returned; the other files' writes still happen.
+ * After it returns, the queued data pointers are no longer used.
+ */
+int p2pkp_wbatch_flush(struct p2pkp_wbatch *wb);
+/* -errno of the first write error of f, or 0. */
+int p2pkp_rfile_error(const struct p2pkp_rfile *f);
+void p2pkp_wbatch_stats(const struct p2pkp_wbatch *wb, struct p2pkp_wbatch_stats *st);
+
+#endif /* P2PKP_FILESTORE_H */
