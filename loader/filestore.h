@@ -24,17 +24,17 @@
 
 struct p2pkp_store_opts {
 	const char *dir; /* output directory; must exist */
-	bool overwrite;  /* replace an existing different file */
-	bool fsync;      /* make each file durable before it is reported complete */
+	bool overwrite;	 /* replace an existing different file */
+	bool fsync;	 /* make each file durable before it is reported complete */
 };
 
 /* What the sender announced about one entry. */
 struct p2pkp_rfile_desc {
 	const char *name; /* relative, '/'-separated, NUL-terminated */
 	__u64 size;
-	__u32 mode;       /* st_mode: S_IFREG or S_IFDIR plus permission bits */
+	__u32 mode; /* st_mode: S_IFREG or S_IFDIR plus permission bits */
 	__s64 mtime_ns;
-	__u32 crc32;      /* zlib crc32 of the whole file */
+	__u32 crc32; /* zlib crc32 of the whole file */
 	__u32 block_size;
 };
 
@@ -74,10 +74,10 @@ void p2pkp_rfile_close(struct p2pkp_rfile *f);
 #define P2PKP_WBATCH_MAX 256
 
 struct p2pkp_wbatch_stats {
-	__u64 writes;       /* pwritev() calls */
-	__u64 payloads;     /* payloads written */
-	__u64 bytes;        /* bytes written */
-	__u64 duplicates;   /* payloads for blocks already held: not written */
+	__u64 writes;	  /* pwritev() calls */
+	__u64 payloads;	  /* payloads written */
+	__u64 bytes;	  /* bytes written */
+	__u64 duplicates; /* payloads for blocks already held: not written */
 };
 
 struct p2pkp_wbatch;
@@ -88,8 +88,8 @@ void p2pkp_wbatch_free(struct p2pkp_wbatch *wb);
  * Queue one block: offset must be block-aligned and len the block's length.
  * Returns 1 if the batch is now full (flush it), 0 if queued, -EINVAL.
  */
-int p2pkp_wbatch_add(struct p2pkp_wbatch *wb, struct p2pkp_rfile *f, __u64 offset,
-		     const void *data, __u32 len);
+int p2pkp_wbatch_add(struct p2pkp_wbatch *wb, struct p2pkp_rfile *f, __u64 offset, const void *data,
+		     __u32 len);
 /*
  * Write everything queued, coalescing contiguous blocks of a file into one
  * pwritev(), then mark them held. On a write error (ENOSPC, EIO) the file is

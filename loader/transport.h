@@ -20,15 +20,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-/* A UDP endpoint; port in host order. */
-struct p2pkp_addr {
-	int family; /* AF_INET or AF_INET6 */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
-	__u16 port;
-};
+#include "addr.h" /* struct p2pkp_addr: a.ip.v4 / a.ip.v6, host-order port */
 
 struct p2pkp_rx_msg {
 	const __u8 *data; /* the UDP payload: a P2PKP message, 8-byte aligned */
@@ -50,23 +42,23 @@ enum p2pkp_backend {
 };
 
 struct p2pkp_transport_opts {
-	const char *ifname;     /* device; required for AF_XDP */
-	__u16 port;             /* local UDP port, host order (0: any, sender side) */
-	int family;             /* AF_INET or AF_INET6: which local address to use */
+	const char *ifname; /* device; required for AF_XDP */
+	__u16 port;	    /* local UDP port, host order (0: any, sender side) */
+	int family;	    /* AF_INET or AF_INET6: which local address to use */
 	enum p2pkp_backend backend;
-	__u32 frames;           /* UMEM frames / socket buffers (0: default) */
-	bool load_steering;     /* AF_XDP: load the steering program if absent */
-	int queue;              /* AF_XDP: RX queue to serve, -1 for all */
-	bool zerocopy;          /* AF_XDP: ask for zero-copy (falls back to copy) */
+	__u32 frames;	    /* UMEM frames / socket buffers (0: default) */
+	bool load_steering; /* AF_XDP: load the steering program if absent */
+	int queue;	    /* AF_XDP: RX queue to serve, -1 for all */
+	bool zerocopy;	    /* AF_XDP: ask for zero-copy (falls back to copy) */
 };
 
 struct p2pkp_transport_stats {
 	__u64 rx_msgs, rx_bytes;
 	__u64 tx_msgs, tx_bytes;
-	__u64 tx_kicks;      /* system calls made to transmit */
-	__u64 rx_wakeups;    /* system calls made to wait for or fetch RX */
-	__u64 rx_dropped;    /* not P2PKP-shaped, bad checksum, or ring overflow */
-	__u64 tx_no_buf;     /* tx_get() found nothing free */
+	__u64 tx_kicks;	  /* system calls made to transmit */
+	__u64 rx_wakeups; /* system calls made to wait for or fetch RX */
+	__u64 rx_dropped; /* not P2PKP-shaped, bad checksum, or ring overflow */
+	__u64 tx_no_buf;  /* tx_get() found nothing free */
 };
 
 struct p2pkp_transport;
@@ -81,8 +73,7 @@ const char *p2pkp_transport_name(const struct p2pkp_transport *t);
 void p2pkp_transport_local(const struct p2pkp_transport *t, struct p2pkp_addr *addr);
 
 /* Up to max messages; waits at most timeout_ms (0: poll, -1: forever). Count or -errno. */
-int p2pkp_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __u32 max,
-		   int timeout_ms);
+int p2pkp_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __u32 max, int timeout_ms);
 void p2pkp_rx_release(struct p2pkp_transport *t, const struct p2pkp_rx_msg *msgs, __u32 n);
 
 /* 0 with a free buffer, -EAGAIN if all are in flight (flush and reap first). */
