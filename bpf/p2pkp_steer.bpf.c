@@ -68,6 +68,19 @@ struct ipv6_ext {
 	__u8 hdrlen; /* in 8-byte units, not counting the first 8 bytes */
 };
 
+/*
+ * A 16-bit length field in host order, provably below 65536: the 6.1 and
+ * 6.12 verifiers leave the result of a byte swap unbounded, and then refuse
+ * to add it to a packet pointer. The mask must survive the optimiser.
+ */
+static __always_inline __u32 be16_len(__be16 v)
+{
+	__u32 len = bpf_ntohs(v);
+
+	asm volatile("%0 &= 0xffff" : "+r"(len));
+	return len;
+}
+
 static __always_inline void count(enum verdict_reason reason)
 {
 	struct p2pkp_steer_stats *s;
@@ -128,23 +141,24 @@ static __always_inline int parse_eth(struct cursor *c)
 static __always_inline int parse_ipv4(struct cursor *c)
 {
 	struct iphdr *iph = c->pos;
-	__u32 hlen;
+	__u32 hlen, tot_len;
 
 	if ((void *)(iph + 1) > c->end)
 		return REASON_MALFORMED;
 	hlen = iph->ihl * 4;
 	if (iph->version != 4 || hlen < sizeof(*iph))
 		return REASON_MALFORMED;
-	if (c->pos + hlen > c->end || bpf_ntohs(iph->tot_len) < hlen)
+	tot_len = be16_len(iph->tot_len);
+	if (c->pos + hlen > c->end || tot_len < hlen)
 		return REASON_MALFORMED;
-	if (c->pos + bpf_ntohs(iph->tot_len) > c->end)
+	if (c->pos + tot_len > c->end)
 		return REASON_MALFORMED;
 	if (iph->frag_off & bpf_htons(IPV4_MF | IPV4_OFFSET))
 		return REASON_FRAGMENT;
 	if (iph->protocol != IPPROTO_UDP)
 		return REASON_PASSED;
 	/* Link-layer padding may follow: the IP length, not data_end, bounds UDP. */
-	c->l4_len = bpf_ntohs(iph->tot_len) - hlen;
+	c->l4_len = tot_len - hlen;
 	c->pos += hlen;
 	return -1;
 }
@@ -152,7 +166,7 @@ static __always_inline int parse_ipv4(struct cursor *c)
 static __always_inline int parse_ipv6(struct cursor *c)
 {
 	struct ipv6hdr *ip6h = c->pos;
-	__u32 ext_len;
+	__u32 ext_len, payload_len;
 	__u8 nexthdr;
 	int i;
 
@@ -160,9 +174,10 @@ static __always_inline int parse_ipv6(struct cursor *c)
 		return REASON_MALFORMED;
 	if (ip6h->version != 6)
 		return REASON_MALFORMED;
-	if ((void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len) > c->end)
+	payload_len = be16_len(ip6h->payload_len);
+	if ((void *)(ip6h + 1) + payload_len > c->end)
 		return REASON_MALFORMED;
-	c->l4_len = bpf_ntohs(ip6h->payload_len);
+	c->l4_len = payload_len;
 	c->pos = ip6h + 1;
 	nexthdr = ip6h->nexthdr;
 

@@ -10,7 +10,7 @@ declare -A GROUPS_PKGS=(
 		 libmnl-dev liburing-dev linux-libc-dev iproute2"
 	[test]="libcmocka-dev clang-format libclang-rt-14-dev xxd jq iputils-ping netcat-openbsd
 		util-linux xdp-tools clang-16 clang-19 git"
-	[vmtest]="qemu-system-x86 busybox-static kmod cpio"
+	[vmtest]="qemu-system-x86 busybox-static kmod cpio xz-utils zstd"
 	[bench]="uftp udpcast gnuplot-nox linux-perf time"
 )
 
