@@ -45,7 +45,6 @@ LOADER_SRCS := $(wildcard loader/*.c)
 # Every tools/NAME/ with C sources is one binary, build/NAME, linked with the library.
 TOOL_DIRS   := $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))
 TOOL_NAMES  := $(sort $(TOOL_DIRS))
-TOOL_SRCS   := $(wildcard tools/*/*.c)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 BPFT_SRCS   := $(wildcard tests/bpf/test_*.c)
@@ -56,7 +55,6 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(COMMON_SRCS) $(LOADER_SRCS)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
-TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 LIB       := $(BUILD)/libp2pkp.a
 ASAN_LIB  := $(BUILD)/libp2pkp-asan.a
 BIN       := $(BUILD)/p2pkp-xdp
@@ -131,7 +129,7 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(LIB) $(SKELS)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Fuzzers link the common sources directly, built by clang with libFuzzer.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS) $(wildcard common/*.h)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \

@@ -135,8 +135,7 @@ static int parse_port(const char *s, __u16 *port, const char **why)
 	return 0;
 }
 
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out,
-			 const char **why)
+int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *start = str, *port = NULL, *colon, *close;

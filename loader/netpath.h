@@ -21,7 +21,6 @@
 /* Default bound on waiting for ARP/ND, in milliseconds. */
 #define P2PKP_NEIGH_TIMEOUT_MS 1000
 
-
 /*
  * Where frames to one receiver go. Addresses are in network byte order (as in
  * struct in_addr / in6_addr), MACs in wire order.
@@ -45,8 +44,7 @@ struct p2pkp_peer_path {
  * -EINVAL with *why (if why is non-NULL) set to a static one-line reason.
  * Only numeric addresses: no host names, no "%zone" suffixes.
  */
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out,
-			 const char **why);
+int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why);
 
 /* Formats addr (without port) into buf; returns buf, or "?" if it does not fit. */
 const char *p2pkp_inaddr_str(int family, const union p2pkp_inaddr *addr, char *buf, size_t len);

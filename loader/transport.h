@@ -59,6 +59,7 @@ struct p2pkp_transport_stats {
 	__u64 rx_wakeups; /* system calls made to wait for or fetch RX */
 	__u64 rx_dropped; /* not P2PKP-shaped, bad checksum, or ring overflow */
 	__u64 tx_no_buf;  /* tx_get() found nothing free */
+	__u64 rx_copied;  /* AF_XDP: misaligned payloads copied out of the frame */
 };
 
 struct p2pkp_transport;
@@ -78,7 +79,10 @@ void p2pkp_rx_release(struct p2pkp_transport *t, const struct p2pkp_rx_msg *msgs
 
 /* 0 with a free buffer, -EAGAIN if all are in flight (flush and reap first). */
 int p2pkp_tx_get(struct p2pkp_transport *t, struct p2pkp_tx_buf *buf);
-/* Queue len bytes of buf for to. -EHOSTUNREACH and friends if no path. */
+/*
+ * Queue len bytes of buf for to. -EHOSTUNREACH and friends if no path, -EMSGSIZE
+ * beyond tx_max_msg(to); on any error the buffer is still the caller's.
+ */
 int p2pkp_tx_put(struct p2pkp_transport *t, struct p2pkp_tx_buf *buf, __u32 len,
 		 const struct p2pkp_addr *to);
 /* Give back a buffer from tx_get() unused. */

@@ -279,22 +279,14 @@ static int show_all(bool json)
 	return 0;
 }
 
-static volatile sig_atomic_t stop_watch;
-
-static void on_signal(int sig)
-{
-	stop_watch = 1;
-}
-
 static int watch_one(const struct status_cfg *cfg)
 {
 	struct timespec ts = {.tv_sec = cfg->interval};
 	unsigned int n;
 	int err;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	for (n = 0; !stop_watch && (cfg->count == 0 || n < cfg->count); n++) {
+	install_stop_handler();
+	for (n = 0; !stop_requested && (cfg->count == 0 || n < cfg->count); n++) {
 		if (n)
 			nanosleep(&ts, NULL);
 		err = show_one(cfg->dev, cfg->json);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* p2pkp-xdp: the command dispatcher. Each subcommand owns its option table. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ static const struct subcommand subcommands[] = {
 	{"load", "Attach the steering program to a device", cmd_load},
 	{"unload", "Detach the steering program from a device", cmd_unload},
 	{"status", "Show the steering program and its counters", cmd_status},
+	{"send", "Send files and directories to one or more receivers", cmd_send},
+	{"recv", "Receive files from senders", cmd_recv},
 	{NULL, NULL, NULL},
 };
 
@@ -33,6 +36,23 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\nRun 'p2pkp-xdp COMMAND --help' for the options of a command.\n"
 		     "  -V, --version  Print the version\n  -h, --help     Show this help\n");
+}
+
+volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void install_stop_handler(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int parse_or_exit(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "clock.h"
+#include "pacer.h"
+
+#define ADJUST_INTERVAL_NS (100 * NSEC_PER_MSEC)
+#define BURST_NS	   (200 * 1000ull) /* the bucket holds 200 µs of traffic */
+#define MIN_BURST_BYTES	   (64 * 1500)
+#define LOSS_HIGH_PPM	   10000 /* > 1 % lost: back off */
+#define LOSS_LOW_PPM	   2000	 /* < 0.2 % lost: speed up */
+
+static void set_rate(struct p2pkp_pacer *p, __u64 bps)
+{
+	if (bps < p->min_bps)
+		bps = p->min_bps;
+	if (p->max_bps && bps > p->max_bps)
+		bps = p->max_bps;
+	p->rate_bps = bps;
+	p->burst_bytes = bps / 8 * BURST_NS / NSEC_PER_SEC;
+	if (p->burst_bytes < MIN_BURST_BYTES)
+		p->burst_bytes = MIN_BURST_BYTES;
+}
+
+void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u64 now_ns)
+{
+	*p = (struct p2pkp_pacer){.min_bps = 10 * 1000 * 1000, .max_bps = max_bps};
+	set_rate(p, start_bps);
+	p->tokens = (__s64)p->burst_bytes;
+	p->last_ns = now_ns;
+	p->interval_start_ns = now_ns;
+}
+
+__s64 p2pkp_pacer_avail(struct p2pkp_pacer *p, __u64 now_ns)
+{
+	__u64 dt = now_ns - p->last_ns;
+
+	p->last_ns = now_ns;
+	p->tokens += (__s64)(dt * (p->rate_bps / 8) / NSEC_PER_SEC);
+	if (p->tokens > (__s64)p->burst_bytes)
+		p->tokens = (__s64)p->burst_bytes;
+	return p->tokens;
+}
+
+void p2pkp_pacer_consume(struct p2pkp_pacer *p, __u32 bytes)
+{
+	p->tokens -= bytes;
+}
+
+__u64 p2pkp_pacer_delay_ns(const struct p2pkp_pacer *p, __u32 bytes)
+{
+	__s64 need = (__s64)bytes - p->tokens;
+
+	if (need <= 0)
+		return 0;
+	return (__u64)need * 8 * NSEC_PER_SEC / p->rate_bps;
+}
+
+void p2pkp_pacer_note_sent(struct p2pkp_pacer *p, __u64 blocks)
+{
+	p->sent_blocks += blocks;
+}
+
+void p2pkp_pacer_note_lost(struct p2pkp_pacer *p, __u64 blocks)
+{
+	p->lost_blocks += blocks;
+}
+
+void p2pkp_pacer_adjust(struct p2pkp_pacer *p, __u64 now_ns)
+{
+	__u64 loss_ppm;
+
+	if (now_ns - p->interval_start_ns < ADJUST_INTERVAL_NS || p->sent_blocks < 64)
+		return;
+	loss_ppm = p->lost_blocks * 1000000 / p->sent_blocks;
+	if (loss_ppm > LOSS_HIGH_PPM)
+		set_rate(p, p->rate_bps / 10 * 7);
+	else if (loss_ppm < LOSS_LOW_PPM)
+		set_rate(p, p->rate_bps / 4 * 5);
+	p->interval_start_ns = now_ns;
+	p->sent_blocks = 0;
+	p->lost_blocks = 0;
+}

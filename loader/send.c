@@ -1,0 +1,1268 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The sender (docs/protocol.md 13): one conversation per receiver, one shared
+ * cursor over the files so each block is read once and sent to every
+ * receiver that wants it, retransmissions before new data, one kick per
+ * batch, paced by the loss the receivers report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "filelist.h"
+#include "log.h"
+#include "pacer.h"
+#include "ranges.h"
+#include "reqs.h"
+#include "wire.h"
+
+#define RX_BATCH       64
+#define TX_BATCH       64
+#define FD_CACHE       16
+#define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
+#define CRC_RETRIES    2
+#define START_RATE_BPS (1000ull * 1000 * 1000)
+#define PROGRESS_NS    (250 * NSEC_PER_MSEC)
+#define CRC_CHUNK      (1 << 20)
+
+enum peer_state {
+	PEER_OPENING,
+	PEER_ACTIVE,
+	PEER_CLOSING,
+	PEER_DONE,
+	PEER_FAILED,
+};
+
+enum pfile_state {
+	PF_WAIT,   /* not answered yet */
+	PF_SEND,   /* being sent */
+	PF_VERIFY, /* every block sent; VERIFY outstanding */
+	PF_DONE,
+	PF_HAVE,
+	PF_FAILED,
+};
+
+struct pfile {
+	__u8 state;
+	__u8 crc_retries;
+	__u64 cum; /* blocks [0, cum) held, as last heard */
+	__u64 verify_after_ns;
+	struct p2pkp_rangeset resend;
+};
+
+struct peer {
+	struct p2pkp_addr addr;
+	char name[P2PKP_ADDR_STRLEN];
+	enum peer_state state;
+	struct p2pkp_reqs reqs;
+	struct p2pkp_rtt rtt;
+	struct pfile *files;
+	__u32 next_announce; /* next file index to put in a FILES request */
+	__u32 unanswered;    /* files still PF_WAIT */
+	__u32 data_seq;
+	__u32 max_payload;
+	__u64 last_heard_ns;
+	__u32 resend_hint; /* lowest file that may have blocks to resend */
+	struct p2pkp_peer_result *res;
+};
+
+struct fd_slot {
+	__u32 file;
+	int fd;
+	__u64 used;
+};
+
+struct sender {
+	const struct p2pkp_send_opts *o;
+	struct p2pkp_transport *t;
+	struct p2pkp_filelist fl;
+	__u64 linkid;
+	__u32 block_size;
+	__u32 data_len; /* DATA message length of a full block */
+	__u64 giveup_ns;
+	struct peer peer[P2PKP_MAX_RECEIVERS];
+	__u32 npeers;
+	/* the shared cursor over new data */
+	__u32 cur_file;
+	__u64 cur_block;
+	__u64 cur_file_since_ns;
+	struct fd_slot fds[FD_CACHE];
+	__u64 fd_clock;
+	struct p2pkp_pacer pacer;
+	__u64 next_progress_ns;
+	__u64 start_ns;
+	__u64 sent_bytes;
+	struct p2pkp_send_result *res;
+	__u64 bad_msgs;
+};
+
+/* --- files ------------------------------------------------------------------ */
+
+static __u64 file_blocks(const struct sender *s, __u32 f)
+{
+	return p2pkp_blocks(s->fl.v[f].size, s->block_size);
+}
+
+static bool is_dir(const struct p2pkp_sfile *f)
+{
+	return S_ISDIR(f->mode);
+}
+
+/* An fd for file f from a small cache (retransmissions jump between files). */
+static int file_fd(struct sender *s, __u32 f)
+{
+	struct fd_slot *victim = &s->fds[0];
+	int i, fd;
+
+	for (i = 0; i < FD_CACHE; i++) {
+		if (s->fds[i].fd >= 0 && s->fds[i].file == f) {
+			s->fds[i].used = ++s->fd_clock;
+			return s->fds[i].fd;
+		}
+		if (s->fds[i].used < victim->used)
+			victim = &s->fds[i];
+	}
+	fd = open(s->fl.v[f].path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_warn("%s: cannot open: %s\n", s->fl.v[f].path, strerror(errno));
+		return -errno;
+	}
+	if (victim->fd >= 0)
+		close(victim->fd);
+	*victim = (struct fd_slot){.file = f, .fd = fd, .used = ++s->fd_clock};
+	return fd;
+}
+
+static void close_fds(struct sender *s)
+{
+	int i;
+
+	for (i = 0; i < FD_CACHE; i++)
+		if (s->fds[i].fd >= 0)
+			close(s->fds[i].fd);
+}
+
+/* The CRC-32 of every file, announced in FILES. */
+static int crc_all(struct sender *s)
+{
+	__u8 *buf = malloc(CRC_CHUNK);
+	__u32 i;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < s->fl.n && !err; i++) {
+		struct p2pkp_sfile *f = &s->fl.v[i];
+		uLong crc = crc32(0L, Z_NULL, 0);
+		__u64 off = 0;
+		int fd;
+
+		if (is_dir(f))
+			continue;
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			pr_warn("%s: cannot open: %s\n", f->path, strerror(errno));
+			err = -errno;
+			break;
+		}
+		while (off < f->size) {
+			ssize_t n = pread(fd, buf, CRC_CHUNK, (off_t)off);
+
+			if (n <= 0) {
+				pr_warn("%s: %s\n", f->path,
+					n < 0 ? strerror(errno) : "file shrank while reading");
+				err = n < 0 ? -errno : -EIO;
+				break;
+			}
+			crc = crc32(crc, buf, (uInt)n);
+			off += (__u64)n;
+		}
+		close(fd);
+		f->crc32 = (__u32)crc;
+	}
+	free(buf);
+	return err;
+}
+
+/* --- transmit helpers ------------------------------------------------------------ */
+
+/* A TX buffer, flushing once to reap completions when none is free. */
+static int get_txbuf(struct sender *s, struct p2pkp_tx_buf *buf)
+{
+	if (!p2pkp_tx_get(s->t, buf))
+		return 0;
+	p2pkp_tx_flush(s->t);
+	return p2pkp_tx_get(s->t, buf);
+}
+
+static void send_bytes(struct sender *s, struct peer *p, const void *msg, __u32 len)
+{
+	struct p2pkp_tx_buf buf;
+
+	if (get_txbuf(s, &buf))
+		return; /* a request is retried on its timer; a response on the next request */
+	memcpy(buf.data, msg, len);
+	if (p2pkp_tx_put(s->t, &buf, len, &p->addr))
+		p2pkp_tx_abandon(s->t, &buf);
+}
+
+static void transmit_req(struct sender *s, struct peer *p, struct p2pkp_req *req, __u64 now)
+{
+	send_bytes(s, p, req->buf, req->len);
+	p2pkp_req_sent(req, &p->rtt, now);
+}
+
+/* --- peer outcome ------------------------------------------------------------------ */
+
+static void peer_fail(struct peer *p, __u16 result, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void peer_fail(struct peer *p, __u16 result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->state == PEER_DONE || p->state == PEER_FAILED)
+		return;
+	p->state = PEER_FAILED;
+	p->res->ok = false;
+	p->res->result = result;
+	va_start(ap, fmt);
+	vsnprintf(p->res->why, sizeof(p->res->why), fmt, ap);
+	va_end(ap);
+	pr_warn("%s: failed: %s\n", p->name, p->res->why);
+}
+
+static bool pfile_final(const struct pfile *pf)
+{
+	return pf->state == PF_DONE || pf->state == PF_HAVE || pf->state == PF_FAILED;
+}
+
+static void pfile_set(struct sender *s, struct peer *p, __u32 f, enum pfile_state st)
+{
+	struct pfile *pf = &p->files[f];
+
+	if (pf->state == PF_WAIT && st != PF_WAIT)
+		p->unanswered--;
+	pf->state = st;
+	if (st == PF_DONE)
+		p->res->files_ok++;
+	else if (st == PF_HAVE)
+		p->res->files_have++;
+	else if (st == PF_FAILED)
+		p->res->files_failed++;
+	if (pfile_final(pf))
+		p2pkp_rangeset_free(&pf->resend);
+	(void)s;
+}
+
+/* --- requests ----------------------------------------------------------------------- */
+
+static struct p2pkp_req *new_req(struct peer *p, __u16 command, __u32 file)
+{
+	struct p2pkp_req *req = p2pkp_reqs_new(&p->reqs, command);
+
+	if (req)
+		req->file = file;
+	return req;
+}
+
+/* Store an encoded request (or drop the slot on an encoder error) and send it. */
+static void finish_req(struct sender *s, struct peer *p, struct p2pkp_req *req, int len, __u64 now)
+{
+	if (len < 0) {
+		pr_warn("%s: cannot encode %s: %s\n", p->name, p2pkp_cmd_name(req->command),
+			p2pkp_strerror(len));
+		p2pkp_reqs_done(&p->reqs, req);
+		return;
+	}
+	req->len = (__u16)len;
+	transmit_req(s, p, req, now);
+}
+
+static void send_open(struct sender *s, struct peer *p, __u64 now)
+{
+	struct p2pkp_open o = {
+		.ver_min = 1,
+		.ver_max = 1,
+		.block_size = s->block_size,
+		.file_count = s->fl.n,
+		.total_bytes = s->fl.total_bytes,
+	};
+	struct p2pkp_req *req = new_req(p, P2PKP_CMD_OPEN, P2PKP_FILE_NONE);
+	struct p2pkp_enc e;
+
+	if (!req)
+		return;
+	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
+	finish_req(s, p, req, p2pkp_build_open(&e, s->linkid, req->msgid, &o), now);
+}
+
+static void fill_file_info(const struct sender *s, __u32 f, struct p2pkp_file_info *fi)
+{
+	const struct p2pkp_sfile *sf = &s->fl.v[f];
+
+	*fi = (struct p2pkp_file_info){
+		.index = f,
+		.mode = sf->mode,
+		.size = sf->size,
+		.mtime_ns = sf->mtime_ns,
+		.crc32 = sf->crc32,
+		.name = {(const __u8 *)sf->name, (__u32)strlen(sf->name)},
+	};
+}
+
+/* Bytes one FILE item takes (docs/protocol.md 7.2), for packing FILES requests. */
+static __u32 file_item_len(const struct sender *s, __u32 f)
+{
+	return 8 + 8 + p2pkp_align8(4 + (__u32)strlen(s->fl.v[f].name)) + 16 + 8 + 16 + 8;
+}
+
+/* One FILES request with as many of the next files as fit. */
+static void send_files(struct sender *s, struct peer *p, __u64 now)
+{
+	static struct p2pkp_files files; /* large: kept off the stack, single-threaded */
+	struct p2pkp_req *req;
+	struct p2pkp_enc e;
+	__u32 room = P2PKP_CTRL_MAX - P2PKP_HDR_LEN, f = p->next_announce;
+
+	files.count = 0;
+	while (f < s->fl.n && files.count < P2PKP_MAX_FILES_MSG && file_item_len(s, f) <= room) {
+		room -= file_item_len(s, f);
+		fill_file_info(s, f, &files.file[files.count++]);
+		f++;
+	}
+	if (!files.count)
+		return;
+	req = new_req(p, P2PKP_CMD_FILES, p->next_announce);
+	if (!req)
+		return;
+	p->next_announce = f;
+	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
+	finish_req(s, p, req, p2pkp_build_files(&e, s->linkid, req->msgid, &files), now);
+}
+
+static void send_file_req(struct sender *s, struct peer *p, __u16 command, __u32 f, __u64 now)
+{
+	struct p2pkp_req *req;
+	struct p2pkp_enc e;
+
+	if (p2pkp_reqs_pending(&p->reqs, command, f))
+		return;
+	req = new_req(p, command, f);
+	if (!req)
+		return;
+	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
+	finish_req(s, p, req, p2pkp_build_file_req(&e, s->linkid, req->msgid, command, f), now);
+}
+
+static void send_result_req(struct sender *s, struct peer *p, __u16 command, __u16 result,
+			    __u64 now)
+{
+	struct p2pkp_result_msg r = {.result = result, .file = P2PKP_FILE_NONE};
+	struct p2pkp_req *req = new_req(p, command, P2PKP_FILE_NONE);
+	struct p2pkp_enc e;
+
+	if (!req)
+		return;
+	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
+	finish_req(s, p, req, p2pkp_build_result(&e, s->linkid, req->msgid, command, &r), now);
+}
+
+/* --- which blocks a receiver still needs ------------------------------------------------ */
+
+/* Blocks of f the shared cursor has passed: sent once to every receiver that wanted them. */
+static __u64 sent_upto(const struct sender *s, __u32 f)
+{
+	if (f < s->cur_file)
+		return file_blocks(s, f);
+	if (f > s->cur_file)
+		return 0;
+	return s->cur_block;
+}
+
+static __u64 resend_add(struct pfile *pf, __u64 start, __u64 end)
+{
+	__u64 before = pf->resend.total;
+
+	if (start < end && p2pkp_rangeset_add(&pf->resend, start, end))
+		return 0;
+	return pf->resend.total - before;
+}
+
+static void resend_remove(struct pfile *pf, __u64 start, __u64 end)
+{
+	if (start < end)
+		p2pkp_rangeset_remove(&pf->resend, start, end);
+}
+
+/*
+ * Fold a status report into the retransmission set (docs/protocol.md 9). With
+ * tail set (a STATUS answer after VERIFY said INCOMPLETE, every hole listed),
+ * blocks past SCAN_END that were sent are missing too.
+ */
+static void apply_status(struct sender *s, struct peer *p, const struct p2pkp_status *st, bool tail)
+{
+	struct pfile *pf;
+	__u64 sent, prev, added = 0;
+	struct p2pkp_range r;
+	__u32 i;
+
+	if (st->file >= s->fl.n)
+		return;
+	pf = &p->files[st->file];
+	if (pf->state != PF_SEND && pf->state != PF_VERIFY)
+		return;
+	sent = sent_upto(s, st->file);
+	if (st->cum > pf->cum)
+		pf->cum = st->cum;
+	resend_remove(pf, 0, st->cum);
+	prev = st->cum;
+	for (i = 0; i < st->nranges; i++) {
+		p2pkp_status_range(st, i, &r);
+		resend_remove(pf, prev, r.start);
+		added += resend_add(pf, r.start, r.end < sent ? r.end : sent);
+		prev = r.end;
+	}
+	resend_remove(pf, prev, st->scan_end);
+	if (tail && st->nranges < P2PKP_MAX_RANGES && st->scan_end < sent)
+		added += resend_add(pf, st->scan_end, sent);
+	if (added) {
+		p2pkp_pacer_note_lost(&s->pacer, added);
+		if (st->file < p->resend_hint)
+			p->resend_hint = st->file;
+	}
+}
+
+/* A file just became sendable: what the cursor already passed must be resent. */
+static void start_file(struct sender *s, struct peer *p, __u32 f, __u64 cum)
+{
+	struct pfile *pf = &p->files[f];
+	__u64 sent = sent_upto(s, f);
+
+	pf->cum = cum;
+	pfile_set(s, p, f, PF_SEND);
+	if (sent > cum) {
+		resend_add(pf, cum, sent);
+		if (f < p->resend_hint)
+			p->resend_hint = f;
+	}
+}
+
+/* --- DATA -------------------------------------------------------------------------- */
+
+static bool peer_wants(const struct sender *s, const struct peer *p, __u32 f, __u64 b)
+{
+	const struct pfile *pf = &p->files[f];
+
+	(void)s;
+	return (p->state == PEER_ACTIVE) && pf->state == PF_SEND && b >= pf->cum;
+}
+
+static __u32 block_len(const struct sender *s, __u32 f, __u64 b)
+{
+	__u64 left = s->fl.v[f].size - b * s->block_size;
+
+	return left < s->block_size ? (__u32)left : s->block_size;
+}
+
+/* Start a DATA message to p in buf; returns where the payload goes, or NULL. */
+static __u8 *begin_data(struct sender *s, struct peer *p, struct p2pkp_tx_buf *buf,
+			struct p2pkp_enc *e, __u32 f, __u64 b, __u32 len)
+{
+	p2pkp_enc_init(e, buf->data, buf->cap);
+	return p2pkp_build_data(e, s->linkid, ++p->data_seq, f, b * s->block_size, len);
+}
+
+static int read_block(struct sender *s, __u32 f, __u64 b, __u8 *dst, __u32 len)
+{
+	int fd = file_fd(s, f);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = pread(fd, dst, len, (off_t)(b * s->block_size));
+	if (n != (ssize_t)len) {
+		pr_warn("%s: %s at block %llu\n", s->fl.v[f].path,
+			n < 0 ? strerror(errno) : "file changed while sending",
+			(unsigned long long)b);
+		return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+static void note_data_sent(struct sender *s, struct peer *p, __u32 len, bool retrans)
+{
+	p->res->data_msgs++;
+	s->res->data_msgs++;
+	s->sent_bytes += len;
+	if (retrans) {
+		p->res->retransmitted++;
+		s->res->retransmitted++;
+	}
+}
+
+/* Fails the file for every receiver: the sender itself cannot read it. */
+static void fail_file_everywhere(struct sender *s, __u32 f)
+{
+	__u32 i;
+
+	for (i = 0; i < s->npeers; i++)
+		if (!pfile_final(&s->peer[i].files[f]))
+			pfile_set(s, &s->peer[i], f, PF_FAILED);
+}
+
+/*
+ * Send block b of file f, read once, to every receiver that wants it. Returns
+ * the number of DATA messages queued (0 if nobody wants it), or -errno.
+ */
+static int send_new_block(struct sender *s, __u32 f, __u64 b)
+{
+	struct p2pkp_tx_buf bufs[P2PKP_MAX_RECEIVERS];
+	struct p2pkp_enc e;
+	__u32 len = block_len(s, f, b), i, n = 0;
+	__u8 *first = NULL, *payload;
+	int err;
+
+	for (i = 0; i < s->npeers; i++) {
+		struct peer *p = &s->peer[i];
+
+		if (!peer_wants(s, p, f, b))
+			continue;
+		if (get_txbuf(s, &bufs[n]))
+			break;
+		payload = begin_data(s, p, &bufs[n], &e, f, b, len);
+		if (!payload) {
+			p2pkp_tx_abandon(s->t, &bufs[n]);
+			break;
+		}
+		if (!first) {
+			err = read_block(s, f, b, payload, len);
+			if (err) {
+				p2pkp_tx_abandon(s->t, &bufs[n]);
+				fail_file_everywhere(s, f);
+				return err;
+			}
+			first = payload;
+		} else {
+			memcpy(payload, first, len);
+		}
+		if (p2pkp_tx_put(s->t, &bufs[n], (__u32)p2pkp_enc_finish(&e), &p->addr)) {
+			p2pkp_tx_abandon(s->t, &bufs[n]);
+			continue;
+		}
+		note_data_sent(s, p, len, false);
+		n++;
+	}
+	return (int)n;
+}
+
+static int send_resend_block(struct sender *s, struct peer *p, __u32 f, __u64 b)
+{
+	struct p2pkp_tx_buf buf;
+	struct p2pkp_enc e;
+	__u32 len = block_len(s, f, b);
+	__u8 *payload;
+	int err;
+
+	if (get_txbuf(s, &buf))
+		return -EAGAIN;
+	payload = begin_data(s, p, &buf, &e, f, b, len);
+	if (!payload) {
+		p2pkp_tx_abandon(s->t, &buf);
+		return -EINVAL;
+	}
+	err = read_block(s, f, b, payload, len);
+	if (err) {
+		p2pkp_tx_abandon(s->t, &buf);
+		fail_file_everywhere(s, f);
+		return err;
+	}
+	if (p2pkp_tx_put(s->t, &buf, (__u32)p2pkp_enc_finish(&e), &p->addr)) {
+		p2pkp_tx_abandon(s->t, &buf);
+		return -EHOSTUNREACH;
+	}
+	note_data_sent(s, p, len, true);
+	return 1;
+}
+
+/* One retransmission for p, lowest file first; 0 if it has none. */
+static int resend_one(struct sender *s, struct peer *p)
+{
+	struct p2pkp_range r;
+	__u32 f;
+
+	if (p->state != PEER_ACTIVE)
+		return 0;
+	for (f = p->resend_hint; f < s->fl.n; f++) {
+		struct pfile *pf = &p->files[f];
+
+		if ((pf->state != PF_SEND && pf->state != PF_VERIFY) || !pf->resend.n)
+			continue;
+		p->resend_hint = f;
+		if (!p2pkp_rangeset_pop(&pf->resend, 1, &r))
+			continue;
+		return send_resend_block(s, p, f, r.start);
+	}
+	p->resend_hint = s->fl.n;
+	return 0;
+}
+
+/* True while a live receiver has not answered for the cursor's file (briefly). */
+static bool cursor_waits(struct sender *s, __u64 now)
+{
+	__u32 i;
+
+	if (now - s->cur_file_since_ns > WAIT_STALL_NS)
+		return false;
+	for (i = 0; i < s->npeers; i++) {
+		const struct peer *p = &s->peer[i];
+
+		if ((p->state == PEER_OPENING || p->state == PEER_ACTIVE) &&
+		    p->files[s->cur_file].state == PF_WAIT)
+			return true;
+	}
+	return false;
+}
+
+static void advance_cursor(struct sender *s, __u64 now)
+{
+	if (++s->cur_block < file_blocks(s, s->cur_file))
+		return;
+	s->cur_file++;
+	s->cur_block = 0;
+	s->cur_file_since_ns = now;
+}
+
+/* The next new block: messages queued, 0 if there is nothing to send now. */
+static int new_data_one(struct sender *s, __u64 now)
+{
+	int skipped = 0, n;
+
+	while (s->cur_file < s->fl.n && skipped < 4096) {
+		if (!file_blocks(s, s->cur_file)) {
+			advance_cursor(s, now);
+			continue;
+		}
+		if (cursor_waits(s, now))
+			return 0;
+		n = send_new_block(s, s->cur_file, s->cur_block);
+		advance_cursor(s, now);
+		if (n)
+			return n;
+		skipped++;
+	}
+	return 0;
+}
+
+/* Retransmissions first, then new data, while the pacer allows: one batch. */
+static void pump_data(struct sender *s, __u64 now)
+{
+	__u32 queued = 0, i, start = 0;
+	int n;
+
+	while (queued < TX_BATCH && p2pkp_pacer_avail(&s->pacer, now) >= (__s64)s->data_len) {
+		n = 0;
+		for (i = 0; i < s->npeers && n <= 0; i++)
+			n = resend_one(s, &s->peer[(start + i) % s->npeers]);
+		start++;
+		if (n <= 0)
+			n = new_data_one(s, now);
+		if (n <= 0)
+			break;
+		p2pkp_pacer_consume(&s->pacer, (__u32)n * s->data_len);
+		p2pkp_pacer_note_sent(&s->pacer, (__u64)n);
+		queued += (__u32)n;
+	}
+}
+
+/* --- per-receiver progress through files ---------------------------------------------------- */
+
+static void check_files(struct sender *s, struct peer *p, __u64 now)
+{
+	bool all_final = true;
+	__u32 f;
+
+	for (f = 0; f < s->fl.n; f++) {
+		struct pfile *pf = &p->files[f];
+
+		if (!pfile_final(pf))
+			all_final = false;
+		if (pf->state != PF_SEND || pf->resend.n || sent_upto(s, f) < file_blocks(s, f) ||
+		    now < pf->verify_after_ns)
+			continue;
+		pfile_set(s, p, f, PF_VERIFY);
+		send_file_req(s, p, P2PKP_CMD_VERIFY, f, now);
+	}
+	if (all_final && p->state == PEER_ACTIVE && p->next_announce == s->fl.n) {
+		p->state = PEER_CLOSING;
+		send_result_req(s, p, P2PKP_CMD_CLOSE, P2PKP_R_OK, now);
+	}
+}
+
+/* --- responses ----------------------------------------------------------------------- */
+
+static void on_open_reply(struct sender *s, struct peer *p, const struct p2pkp_open_reply *r)
+{
+	if (r->result != P2PKP_R_OK) {
+		peer_fail(p, r->result, "refused the session: %s%s%.*s",
+			  p2pkp_result_name(r->result), r->text.len ? ": " : "", (int)r->text.len,
+			  (const char *)r->text.ptr);
+		return;
+	}
+	if (r->max_payload && r->max_payload < s->data_len) {
+		peer_fail(p, P2PKP_R_MTU, "takes at most %u-byte datagrams, DATA is %u",
+			  r->max_payload, s->data_len);
+		return;
+	}
+	p->max_payload = r->max_payload;
+	if (p->state == PEER_OPENING) {
+		p->state = PEER_ACTIVE;
+		p->next_announce = 0;
+	}
+}
+
+static void on_file_state(struct sender *s, struct peer *p, const struct p2pkp_file_state *fs)
+{
+	struct pfile *pf;
+
+	if (fs->index >= s->fl.n)
+		return;
+	pf = &p->files[fs->index];
+	if (pf->state != PF_WAIT)
+		return; /* a duplicate answer, or a re-open: keep what we know */
+	switch (fs->result) {
+	case P2PKP_R_OK:
+		start_file(s, p, fs->index, fs->cum);
+		break;
+	case P2PKP_R_HAVE:
+		pfile_set(s, p, fs->index, PF_HAVE);
+		break;
+	default:
+		pr_warn("%s: refused %s: %s\n", p->name, s->fl.v[fs->index].name,
+			p2pkp_result_name(fs->result));
+		pfile_set(s, p, fs->index, PF_FAILED);
+	}
+}
+
+static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp_result_msg *r,
+			    __u64 now)
+{
+	struct pfile *pf;
+
+	if (r->file >= s->fl.n)
+		return;
+	pf = &p->files[r->file];
+	if (pf->state != PF_VERIFY)
+		return;
+	switch (r->result) {
+	case P2PKP_R_OK:
+		pfile_set(s, p, r->file, PF_DONE);
+		break;
+	case P2PKP_R_IN_PROGRESS:
+		pf->state = PF_SEND;
+		pf->verify_after_ns = now + p->rtt.rto_ns;
+		break;
+	case P2PKP_R_INCOMPLETE:
+		pf->state = PF_SEND;
+		pf->verify_after_ns = now + p->rtt.rto_ns;
+		send_file_req(s, p, P2PKP_CMD_STATUS, r->file, now);
+		break;
+	case P2PKP_R_CRC_MISMATCH:
+		if (++pf->crc_retries > CRC_RETRIES) {
+			pr_warn("%s: %s: CRC mismatch %d times, giving up on it\n", p->name,
+				s->fl.v[r->file].name, pf->crc_retries);
+			pfile_set(s, p, r->file, PF_FAILED);
+			break;
+		}
+		pf->state = PF_SEND;
+		pf->cum = 0;
+		resend_add(pf, 0, file_blocks(s, r->file));
+		if (r->file < p->resend_hint)
+			p->resend_hint = r->file;
+		break;
+	default:
+		pr_warn("%s: %s failed: %s\n", p->name, s->fl.v[r->file].name,
+			p2pkp_result_name(r->result));
+		pfile_set(s, p, r->file, PF_FAILED);
+	}
+}
+
+static void on_close_reply(struct peer *p, const struct p2pkp_result_msg *r)
+{
+	if (p->state != PEER_CLOSING)
+		return;
+	if (p->res->files_failed || r->result != P2PKP_R_OK) {
+		peer_fail(p, r->result == P2PKP_R_OK ? P2PKP_R_IO : r->result,
+			  "%u of %u files failed (close: %s)", p->res->files_failed,
+			  p->res->files_ok + p->res->files_have + p->res->files_failed,
+			  p2pkp_result_name(r->result));
+		return;
+	}
+	p->state = PEER_DONE;
+	p->res->ok = true;
+	p->res->result = P2PKP_R_OK;
+}
+
+/* The receiver lost the session (it restarted): open it again, keep what is done. */
+static void reopen(struct sender *s, struct peer *p, __u64 now)
+{
+	__u32 f, i;
+
+	pr_info("%s: receiver lost the session; re-opening it\n", p->name);
+	for (i = 0; i < P2PKP_REQ_MAX; i++)
+		if (p->reqs.r[i].used)
+			p2pkp_reqs_done(&p->reqs, &p->reqs.r[i]);
+	for (f = 0; f < s->fl.n; f++) {
+		struct pfile *pf = &p->files[f];
+
+		if (pfile_final(pf))
+			continue;
+		p2pkp_rangeset_free(&pf->resend);
+		if (pf->state != PF_WAIT)
+			p->unanswered++;
+		pf->state = PF_WAIT;
+	}
+	p->state = PEER_OPENING;
+	p->next_announce = 0;
+	send_open(s, p, now);
+}
+
+static void on_response(struct sender *s, struct peer *p, const struct p2pkp_msg *m, __u64 now)
+{
+	__u16 cmd = m->command & ~P2PKP_CMD_RESPONSE;
+	struct p2pkp_req *req = p2pkp_reqs_find(&p->reqs, m->msgid, cmd);
+	__u32 i;
+
+	if (!req)
+		return; /* late or duplicated: already settled */
+	p2pkp_req_answered(&p->reqs, req, &p->rtt, now);
+	switch (cmd) {
+	case P2PKP_CMD_OPEN:
+		on_open_reply(s, p, &m->u.open_reply);
+		break;
+	case P2PKP_CMD_FILES:
+		for (i = 0; i < m->u.files_reply.count; i++)
+			on_file_state(s, p, &m->u.files_reply.state[i]);
+		break;
+	case P2PKP_CMD_STATUS:
+		apply_status(s, p, &m->u.status, true);
+		break;
+	case P2PKP_CMD_VERIFY:
+		on_verify_reply(s, p, &m->u.result, now);
+		break;
+	case P2PKP_CMD_CLOSE:
+		on_close_reply(p, &m->u.result);
+		break;
+	default:
+		break;
+	}
+}
+
+static void answer(struct sender *s, struct peer *p, const struct p2pkp_msg *m)
+{
+	__u8 buf[64] __attribute__((aligned(8)));
+	struct p2pkp_enc e;
+	int len;
+
+	p2pkp_enc_init(&e, buf, sizeof(buf));
+	if (m->command == P2PKP_CMD_KEEPALIVE)
+		len = p2pkp_build_keepalive(&e, m->linkid, m->msgid,
+					    P2PKP_CMD_KEEPALIVE | P2PKP_CMD_RESPONSE,
+					    m->u.keepalive.timestamp_ns);
+	else
+		len = p2pkp_build_empty(&e, m->linkid, m->msgid, m->command | P2PKP_CMD_RESPONSE);
+	if (len > 0)
+		send_bytes(s, p, buf, (__u32)len);
+}
+
+static void on_abort(struct sender *s, struct peer *p, const struct p2pkp_result_msg *r, __u64 now)
+{
+	if (r->file != P2PKP_FILE_NONE) {
+		if (r->file < s->fl.n && !pfile_final(&p->files[r->file])) {
+			pr_warn("%s: receiver gave up on %s: %s\n", p->name, s->fl.v[r->file].name,
+				p2pkp_result_name(r->result));
+			pfile_set(s, p, r->file, PF_FAILED);
+		}
+		return;
+	}
+	if (r->result == P2PKP_R_UNKNOWN_LINK) {
+		if (p->state == PEER_ACTIVE || p->state == PEER_CLOSING)
+			reopen(s, p, now);
+		return;
+	}
+	peer_fail(p, r->result, "receiver aborted: %s%s%.*s", p2pkp_result_name(r->result),
+		  r->text.len ? ": " : "", (int)r->text.len, (const char *)r->text.ptr);
+}
+
+static struct peer *find_peer(struct sender *s, const struct p2pkp_addr *a)
+{
+	__u32 i;
+
+	for (i = 0; i < s->npeers; i++)
+		if (p2pkp_addr_equal(&s->peer[i].addr, a))
+			return &s->peer[i];
+	return NULL;
+}
+
+static void handle_msg(struct sender *s, const struct p2pkp_rx_msg *rx, __u64 now)
+{
+	struct p2pkp_msg m;
+	struct peer *p = find_peer(s, &rx->src);
+
+	if (!p || p2pkp_decode(rx->data, rx->len, &m) || m.linkid != s->linkid) {
+		s->bad_msgs++;
+		return;
+	}
+	p->last_heard_ns = now;
+	if (p->state == PEER_DONE || p->state == PEER_FAILED)
+		return;
+	if (m.command & P2PKP_CMD_RESPONSE) {
+		on_response(s, p, &m, now);
+		return;
+	}
+	switch (m.command) {
+	case P2PKP_CMD_REPORT:
+		apply_status(s, p, &m.u.status, false);
+		break;
+	case P2PKP_CMD_KEEPALIVE:
+		answer(s, p, &m);
+		break;
+	case P2PKP_CMD_ABORT:
+		answer(s, p, &m);
+		on_abort(s, p, &m.u.result, now);
+		break;
+	default:
+		s->bad_msgs++;
+	}
+}
+
+static void receive(struct sender *s, int timeout_ms)
+{
+	struct p2pkp_rx_msg msgs[RX_BATCH];
+	int n, i;
+
+	n = p2pkp_rx_burst(s->t, msgs, RX_BATCH, timeout_ms);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		handle_msg(s, &msgs[i], p2pkp_now_ns());
+	p2pkp_rx_release(s->t, msgs, (__u32)n);
+}
+
+/* --- timers --------------------------------------------------------------------------- */
+
+static void run_timers(struct sender *s, struct peer *p, __u64 now)
+{
+	__u32 i;
+
+	if (p->state == PEER_DONE || p->state == PEER_FAILED)
+		return;
+	if (now - p->last_heard_ns > s->giveup_ns) {
+		peer_fail(p, P2PKP_R_TIMEOUT, "no answer for %llu s",
+			  (unsigned long long)(s->giveup_ns / NSEC_PER_SEC));
+		return;
+	}
+	for (i = 0; i < P2PKP_REQ_MAX; i++) {
+		struct p2pkp_req *req = &p->reqs.r[i];
+
+		if (req->used && req->len && now >= req->due_ns)
+			transmit_req(s, p, req, now);
+	}
+	if (p->state == PEER_ACTIVE) {
+		while (p->next_announce < s->fl.n && p->reqs.n < P2PKP_REQ_MAX / 2) {
+			__u32 before = p->next_announce;
+
+			send_files(s, p, now);
+			if (p->next_announce == before)
+				break;
+		}
+		check_files(s, p, now);
+	}
+}
+
+/* --- progress ---------------------------------------------------------------------- */
+
+static const char *const peer_state_names[] = {"opening", "sending", "closing", "done", "failed"};
+
+static __u64 peer_acked_bytes(const struct sender *s, const struct peer *p)
+{
+	__u64 sum = 0, held;
+	__u32 f;
+
+	for (f = 0; f < s->fl.n; f++) {
+		const struct pfile *pf = &p->files[f];
+
+		if (pf->state == PF_DONE || pf->state == PF_HAVE) {
+			sum += s->fl.v[f].size;
+		} else if (pf->state == PF_SEND || pf->state == PF_VERIFY) {
+			held = pf->cum * s->block_size;
+			sum += held < s->fl.v[f].size ? held : s->fl.v[f].size;
+		}
+	}
+	return sum;
+}
+
+static void report_progress(struct sender *s, __u64 now, bool final)
+{
+	static struct p2pkp_send_progress pr; /* large; the engine is single-threaded */
+	__u32 i;
+
+	if (!s->o->progress || (!final && now < s->next_progress_ns))
+		return;
+	s->next_progress_ns = now + PROGRESS_NS;
+	pr.total_bytes = s->fl.total_bytes;
+	pr.elapsed_ns = now - s->start_ns;
+	pr.rate_bps = s->pacer.rate_bps;
+	pr.sent_bytes = s->sent_bytes;
+	pr.final = final;
+	pr.npeers = s->npeers;
+	for (i = 0; i < s->npeers; i++) {
+		pr.peer[i].addr = s->peer[i].name;
+		pr.peer[i].acked_bytes = peer_acked_bytes(s, &s->peer[i]);
+		pr.peer[i].state = peer_state_names[s->peer[i].state];
+	}
+	s->o->progress(&pr, s->o->progress_ctx);
+}
+
+/* --- the loop ---------------------------------------------------------------------- */
+
+static bool all_peers_final(const struct sender *s)
+{
+	__u32 i;
+
+	for (i = 0; i < s->npeers; i++)
+		if (s->peer[i].state != PEER_DONE && s->peer[i].state != PEER_FAILED)
+			return false;
+	return true;
+}
+
+static bool data_pending(const struct sender *s)
+{
+	__u32 i;
+
+	if (s->cur_file < s->fl.n)
+		return true;
+	for (i = 0; i < s->npeers; i++)
+		if (s->peer[i].state == PEER_ACTIVE && s->peer[i].resend_hint < s->fl.n)
+			return true;
+	return false;
+}
+
+static void cancel_all(struct sender *s, __u64 now)
+{
+	__u32 i;
+
+	for (i = 0; i < s->npeers; i++) {
+		struct peer *p = &s->peer[i];
+
+		if (p->state == PEER_DONE || p->state == PEER_FAILED)
+			continue;
+		send_result_req(s, p, P2PKP_CMD_ABORT, P2PKP_R_CANCELLED, now);
+		peer_fail(p, P2PKP_R_CANCELLED, "cancelled");
+	}
+	p2pkp_tx_flush(s->t);
+}
+
+static void run(struct sender *s)
+{
+	__u64 now = p2pkp_now_ns(), wait_ns;
+	__u32 i;
+
+	s->cur_file_since_ns = now;
+	for (i = 0; i < s->npeers; i++)
+		send_open(s, &s->peer[i], now);
+	p2pkp_tx_flush(s->t);
+	while (!all_peers_final(s)) {
+		if (s->o->stop && *s->o->stop) {
+			cancel_all(s, p2pkp_now_ns());
+			break;
+		}
+		now = p2pkp_now_ns();
+		wait_ns = data_pending(s) ? p2pkp_pacer_delay_ns(&s->pacer, s->data_len)
+					  : 10 * NSEC_PER_MSEC;
+		receive(s, wait_ns >= NSEC_PER_MSEC ? (int)(wait_ns / NSEC_PER_MSEC) : 0);
+		now = p2pkp_now_ns();
+		for (i = 0; i < s->npeers; i++)
+			run_timers(s, &s->peer[i], now);
+		pump_data(s, now);
+		p2pkp_pacer_adjust(&s->pacer, now);
+		p2pkp_tx_flush(s->t);
+		report_progress(s, now, false);
+	}
+	report_progress(s, p2pkp_now_ns(), true);
+}
+
+/* --- set-up ----------------------------------------------------------------------- */
+
+static int choose_block_size(struct sender *s)
+{
+	__u32 max_msg = 0xffffffffu, m, i;
+
+	for (i = 0; i < s->npeers; i++) {
+		m = p2pkp_tx_max_msg(s->t, &s->peer[i].addr);
+		if (m < max_msg)
+			max_msg = m;
+	}
+	if (s->o->block_size) {
+		if (s->o->block_size + P2PKP_DATA_OVERHEAD > max_msg) {
+			pr_warn("block size %u does not fit the path: DATA would be %u bytes, at most "
+				"%u fit\n",
+				s->o->block_size, s->o->block_size + P2PKP_DATA_OVERHEAD, max_msg);
+			return -EMSGSIZE;
+		}
+		s->block_size = s->o->block_size;
+	} else {
+		s->block_size = (max_msg - P2PKP_DATA_OVERHEAD) & ~7u;
+		if (s->block_size > P2PKP_MAX_BLOCK_SIZE)
+			s->block_size = P2PKP_MAX_BLOCK_SIZE & ~7u;
+	}
+	if (s->block_size < P2PKP_MIN_BLOCK_SIZE) {
+		pr_warn("the path MTU leaves room for only %u-byte blocks (at least %u needed)\n",
+			s->block_size, P2PKP_MIN_BLOCK_SIZE);
+		return -EMSGSIZE;
+	}
+	s->data_len = s->block_size + P2PKP_DATA_OVERHEAD;
+	return 0;
+}
+
+static int setup_peers(struct sender *s)
+{
+	__u64 now = p2pkp_now_ns();
+	__u32 i;
+
+	if (s->o->nto > P2PKP_MAX_RECEIVERS) {
+		pr_warn("at most %d receivers per session\n", P2PKP_MAX_RECEIVERS);
+		return -E2BIG;
+	}
+	s->npeers = (__u32)s->o->nto;
+	s->res->npeers = s->npeers;
+	for (i = 0; i < s->npeers; i++) {
+		struct peer *p = &s->peer[i];
+
+		p->addr = s->o->to[i];
+		p2pkp_addr_str(&p->addr, p->name, sizeof(p->name));
+		p->res = &s->res->peer[i];
+		snprintf(p->res->addr, sizeof(p->res->addr), "%s", p->name);
+		p2pkp_reqs_init(&p->reqs);
+		p2pkp_rtt_init(&p->rtt);
+		p->last_heard_ns = now;
+		p->files = calloc(s->fl.n ? s->fl.n : 1, sizeof(*p->files));
+		if (!p->files)
+			return -ENOMEM;
+		p->unanswered = s->fl.n;
+		for (__u32 f = 0; f < s->fl.n; f++)
+			p2pkp_rangeset_init(&p->files[f].resend);
+	}
+	return 0;
+}
+
+static void free_peers(struct sender *s)
+{
+	__u32 i, f;
+
+	for (i = 0; i < s->npeers; i++) {
+		if (!s->peer[i].files)
+			continue;
+		for (f = 0; f < s->fl.n; f++)
+			p2pkp_rangeset_free(&s->peer[i].files[f].resend);
+		free(s->peer[i].files);
+	}
+}
+
+static int open_transport(struct sender *s)
+{
+	struct p2pkp_transport_opts topts = {
+		.ifname = s->o->ifname,
+		.port = s->o->port,
+		.family = s->o->to[0].family,
+		.backend = s->o->backend,
+		.load_steering = true,
+		.queue = -1,
+	};
+	__u32 i;
+
+	for (i = 1; i < s->o->nto; i++) {
+		if (s->o->to[i].family != topts.family) {
+			pr_warn("all receivers of a session must be IPv4, or all IPv6\n");
+			return -EINVAL;
+		}
+	}
+	return p2pkp_transport_open(&topts, &s->t);
+}
+
+int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
+{
+	static struct sender s; /* large; one session per process */
+	__u32 i;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	memset(res, 0, sizeof(*res));
+	s.o = o;
+	s.res = res;
+	for (i = 0; i < FD_CACHE; i++)
+		s.fds[i].fd = -1;
+	s.giveup_ns = (o->giveup_ms ? o->giveup_ms : P2PKP_GIVEUP_MS) * NSEC_PER_MSEC;
+	if (!o->nto) {
+		pr_warn("send: no receiver given (--to)\n");
+		return -EINVAL;
+	}
+	err = p2pkp_filelist_build(o->paths, o->npaths, &s.fl);
+	if (err)
+		return err;
+	if (!s.fl.n) {
+		pr_warn("send: nothing to send\n");
+		err = -ENOENT;
+		goto out_free_list;
+	}
+	err = crc_all(&s);
+	if (err)
+		goto out_free_list;
+	while (!s.linkid)
+		if (getrandom(&s.linkid, sizeof(s.linkid), 0) != sizeof(s.linkid))
+			s.linkid = p2pkp_now_ns() ^ (__u64)getpid() << 32;
+	err = open_transport(&s);
+	if (err)
+		goto out_free_list;
+	err = setup_peers(&s);
+	if (err)
+		goto out_free_peers;
+	err = choose_block_size(&s);
+	if (err)
+		goto out_free_peers;
+	pr_debug("session %016llx: %u files, %llu bytes, block %u, backend %s\n",
+		 (unsigned long long)s.linkid, s.fl.n, (unsigned long long)s.fl.total_bytes,
+		 s.block_size, p2pkp_transport_name(s.t));
+
+	s.start_ns = p2pkp_now_ns();
+	p2pkp_pacer_init(&s.pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
+			 o->max_rate_bps, s.start_ns);
+	run(&s);
+
+	res->bytes = s.fl.total_bytes;
+	res->files = s.fl.n;
+	res->seconds = (double)(p2pkp_now_ns() - s.start_ns) / NSEC_PER_SEC;
+	res->final_rate_bps = s.pacer.rate_bps;
+	p2pkp_transport_stats(s.t, &res->tstats);
+	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(s.t));
+	err = 0;
+	for (i = 0; i < s.npeers; i++)
+		if (!res->peer[i].ok)
+			err = 1;
+out_free_peers:
+	free_peers(&s);
+	close_fds(&s);
+	p2pkp_transport_close(s.t);
+out_free_list:
+	p2pkp_filelist_free(&s.fl);
+	return err;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* send: files and directory trees to one or more receivers. */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "engine.h"
+#include "log.h"
+#include "netpath.h"
+#include "output.h"
+#include "wire.h"
+
+struct send_cfg {
+	const char *dev;
+	struct p2pkp_str_list to;
+	struct p2pkp_str_list paths;
+	unsigned int port;
+	const char *rate;
+	unsigned int block_size;
+	int backend;
+	unsigned int timeout;
+	bool json;
+	bool verbose;
+};
+
+const struct p2pkp_enum_val p2pkp_backend_vals[] = {
+	{"auto", P2PKP_BACKEND_AUTO},
+	{"xdp", P2PKP_BACKEND_XDP},
+	{"socket", P2PKP_BACKEND_SOCKET},
+	{NULL, 0},
+};
+
+static const struct p2pkp_option send_opts[] = {
+	{.name = "dev",
+	 .short_name = 'd',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct send_cfg, dev),
+	 .metavar = "DEV",
+	 .help = "Network device to send through",
+	 .required = true},
+	{.name = "to",
+	 .short_name = 't',
+	 .type = P2PKP_OPT_LIST,
+	 .offset = offsetof(struct send_cfg, to),
+	 .metavar = "ADDR[:PORT]",
+	 .help = "A receiver; repeat for more (IPv6: [ADDR]:PORT)",
+	 .required = true},
+	{.name = "port",
+	 .short_name = 'p',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct send_cfg, port),
+	 .metavar = "PORT",
+	 .help = "Local UDP port, and the receivers' when ADDR has none (default 7471)",
+	 .min = 1,
+	 .max = 65535},
+	{.name = "rate",
+	 .short_name = 'r',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct send_cfg, rate),
+	 .metavar = "RATE",
+	 .help = "Most bits per second to send, all receivers together (e.g. 800M, 2G); "
+		 "default: as fast as the receivers keep up"},
+	{.name = "block-size",
+	 .short_name = 'b',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct send_cfg, block_size),
+	 .metavar = "BYTES",
+	 .help = "Bytes of file per datagram (default: the largest the path MTU allows)",
+	 .min = P2PKP_MIN_BLOCK_SIZE,
+	 .max = P2PKP_MAX_BLOCK_SIZE},
+	{.name = "backend",
+	 .type = P2PKP_OPT_ENUM,
+	 .offset = offsetof(struct send_cfg, backend),
+	 .metavar = "KIND",
+	 .help = "Datagram path; auto uses AF_XDP where it can",
+	 .enum_vals = p2pkp_backend_vals},
+	{.name = "timeout",
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct send_cfg, timeout),
+	 .metavar = "SEC",
+	 .help = "Declare a silent receiver failed after SEC seconds (default 30)",
+	 .min = 1,
+	 .max = 86400},
+	{.name = "json",
+	 .short_name = 'j',
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct send_cfg, json),
+	 .help = "Print a JSON summary at the end"},
+	{.name = "verbose",
+	 .short_name = 'v',
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct send_cfg, verbose),
+	 .help = "Print debug messages"},
+	{.name = "path",
+	 .type = P2PKP_OPT_LIST,
+	 .offset = offsetof(struct send_cfg, paths),
+	 .metavar = "PATH",
+	 .help = "Files and directories to send (directories recursively)",
+	 .positional = true,
+	 .required = true},
+	{.name = NULL},
+};
+
+static const struct p2pkp_cmd send_cmd = {
+	.name = "send",
+	.summary =
+		"Send files and directory trees to every receiver at once. Exits 0 only when\n"
+		"every receiver has verified every file; a progress line is drawn on a terminal.",
+	.opts = send_opts,
+};
+
+static int parse_receivers(const struct send_cfg *cfg, struct p2pkp_addr *to)
+{
+	const char *why;
+	size_t i;
+
+	if (cfg->to.n > P2PKP_MAX_RECEIVERS) {
+		pr_warn("send: at most %d receivers (--to)\n", P2PKP_MAX_RECEIVERS);
+		return -E2BIG;
+	}
+	for (i = 0; i < cfg->to.n; i++) {
+		if (p2pkp_addr_parse(cfg->to.v[i], (__u16)cfg->port, &to[i], &why)) {
+			pr_warn("send: bad receiver '%s': %s\n", cfg->to.v[i], why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The progress line: totals, rate, ETA, and each receiver's share. */
+static void draw_progress(const struct p2pkp_send_progress *p, void *ctx)
+{
+	char done[32], total[32], rate[32];
+	__u64 min_acked = p->total_bytes, eta;
+	double secs = (double)p->elapsed_ns / 1e9, frac;
+	__u32 i;
+
+	(void)ctx;
+	for (i = 0; i < p->npeers; i++)
+		if (p->peer[i].acked_bytes < min_acked)
+			min_acked = p->peer[i].acked_bytes;
+	frac = p->total_bytes ? (double)min_acked / (double)p->total_bytes : 1;
+	eta = frac > 0.01 && secs > 0 ? (__u64)(secs / frac - secs) : 0;
+	fprintf(stderr, "\r\033[K%s / %s %5.1f%%  %s  ETA %llu:%02llu ",
+		human_bytes(min_acked, done, sizeof(done)),
+		human_bytes(p->total_bytes, total, sizeof(total)), frac * 100,
+		human_rate(secs > 0 ? (double)p->sent_bytes * 8 / secs : 0, rate, sizeof(rate)),
+		(unsigned long long)eta / 60, (unsigned long long)eta % 60);
+	for (i = 0; i < p->npeers && i < 4; i++)
+		fprintf(stderr, " | %s %.0f%% %s", p->peer[i].addr,
+			p->total_bytes
+				? 100.0 * (double)p->peer[i].acked_bytes / (double)p->total_bytes
+				: 100.0,
+			p->peer[i].state);
+	if (p->npeers > 4)
+		fprintf(stderr, " | +%u more", p->npeers - 4);
+	if (p->final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void print_json(const struct p2pkp_send_result *r, int status)
+{
+	__u32 i;
+
+	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"files\":%u,\"bytes\":%llu,"
+	       "\"seconds\":%.3f,\"goodput_bps\":%.0f,\"data_msgs\":%llu,\"retransmitted\":%llu,"
+	       "\"retransmit_fraction\":%.6f,\"final_rate_bps\":%llu,\"tx_kicks\":%llu,"
+	       "\"receivers\":[",
+	       status ? "failed" : "ok", r->backend, r->files, (unsigned long long)r->bytes,
+	       r->seconds, r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0,
+	       (unsigned long long)r->data_msgs, (unsigned long long)r->retransmitted,
+	       r->data_msgs ? (double)r->retransmitted / (double)r->data_msgs : 0,
+	       (unsigned long long)r->final_rate_bps, (unsigned long long)r->tstats.tx_kicks);
+	for (i = 0; i < r->npeers; i++) {
+		const struct p2pkp_peer_result *p = &r->peer[i];
+
+		printf("%s{\"addr\":", i ? "," : "");
+		json_string(stdout, p->addr);
+		printf(",\"ok\":%s,\"result\":\"%s\",\"files_ok\":%u,\"files_have\":%u,"
+		       "\"files_failed\":%u,\"data_msgs\":%llu,\"retransmitted\":%llu,\"error\":",
+		       p->ok ? "true" : "false", p2pkp_result_name(p->result), p->files_ok,
+		       p->files_have, p->files_failed, (unsigned long long)p->data_msgs,
+		       (unsigned long long)p->retransmitted);
+		json_string(stdout, p->why);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+static void print_summary(const struct p2pkp_send_result *r)
+{
+	char bytes[32], rate[32];
+	__u32 i, ok = 0;
+
+	for (i = 0; i < r->npeers; i++) {
+		if (r->peer[i].ok)
+			ok++;
+		else
+			pr_warn("%s: %s\n", r->peer[i].addr, r->peer[i].why);
+	}
+	pr_info("sent %u files (%s) in %.2f s, %s, %llu of %llu datagrams retransmitted, "
+		"%u of %u receivers ok\n",
+		r->files, human_bytes(r->bytes, bytes, sizeof(bytes)), r->seconds,
+		human_rate(r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0, rate,
+			   sizeof(rate)),
+		(unsigned long long)r->retransmitted, (unsigned long long)r->data_msgs, ok,
+		r->npeers);
+}
+
+int cmd_send(int argc, char **argv)
+{
+	static struct p2pkp_send_result res; /* large */
+	struct send_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .backend = P2PKP_BACKEND_AUTO};
+	struct p2pkp_addr to[P2PKP_MAX_RECEIVERS];
+	struct p2pkp_send_opts o = {0};
+	int ret, err;
+
+	ret = parse_or_exit(&send_cmd, argc, argv, &cfg);
+	if (ret >= 0)
+		goto out_free_opts;
+	apply_verbosity(cfg.verbose);
+	ret = EXIT_USAGE;
+	if (cfg.rate && parse_rate(cfg.rate, &o.max_rate_bps)) {
+		pr_warn("send: bad --rate '%s': expected bits per second from 100k to 1000G, "
+			"e.g. 800M\n",
+			cfg.rate);
+		goto out_free_opts;
+	}
+	if (parse_receivers(&cfg, to))
+		goto out_free_opts;
+	ret = 1;
+	if (!require_root("send"))
+		goto out_free_opts;
+	o.ifname = cfg.dev;
+	o.port = (__u16)cfg.port;
+	o.to = to;
+	o.nto = cfg.to.n;
+	o.paths = cfg.paths.v;
+	o.npaths = cfg.paths.n;
+	o.backend = cfg.backend;
+	o.block_size = cfg.block_size;
+	o.giveup_ms = cfg.timeout * 1000;
+	o.stop = &stop_requested;
+	if (isatty(STDERR_FILENO) && !cfg.json)
+		o.progress = draw_progress;
+	install_stop_handler();
+	err = p2pkp_send(&o, &res);
+	if (err < 0)
+		goto out_free_opts;
+	if (cfg.json)
+		print_json(&res, err);
+	else
+		print_summary(&res);
+	ret = err ? 1 : 0;
+out_free_opts:
+	p2pkp_free_opts(&send_cmd, &cfg);
+	return ret;
+}
