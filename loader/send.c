@@ -350,21 +350,23 @@ static void send_files(struct sender *s, struct peer *p, __u64 now)
 	finish_req(s, p, req, p2pkp_build_files(&e, s->linkid, req->msgid, &files), now);
 }
 
-static void send_file_req(struct sender *s, struct peer *p, __u16 command, __u32 f, __u64 now)
+/* False when every request slot is busy: the caller tries again on a later pass. */
+static bool send_file_req(struct sender *s, struct peer *p, __u16 command, __u32 f, __u64 now)
 {
 	struct p2pkp_req *req;
 	struct p2pkp_enc e;
 
 	if (p2pkp_reqs_pending(&p->reqs, command, f))
-		return;
+		return true;
 	req = new_req(p, command, f);
 	if (!req)
-		return;
+		return false;
 	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
 	finish_req(s, p, req, p2pkp_build_file_req(&e, s->linkid, req->msgid, command, f), now);
+	return true;
 }
 
-static void send_result_req(struct sender *s, struct peer *p, __u16 command, __u16 result,
+static bool send_result_req(struct sender *s, struct peer *p, __u16 command, __u16 result,
 			    __u64 now)
 {
 	struct p2pkp_result_msg r = {.result = result, .file = P2PKP_FILE_NONE};
@@ -372,9 +374,10 @@ static void send_result_req(struct sender *s, struct peer *p, __u16 command, __u
 	struct p2pkp_enc e;
 
 	if (!req)
-		return;
+		return false;
 	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
 	finish_req(s, p, req, p2pkp_build_result(&e, s->linkid, req->msgid, command, &r), now);
+	return true;
 }
 
 /* --- which blocks a receiver still needs ------------------------------------------------ */
@@ -699,13 +702,13 @@ static void check_files(struct sender *s, struct peer *p, __u64 now)
 		if (pf->state != PF_SEND || pf->resend.n || sent_upto(s, f) < file_blocks(s, f) ||
 		    now < pf->verify_after_ns)
 			continue;
+		if (!send_file_req(s, p, P2PKP_CMD_VERIFY, f, now))
+			break; /* no free request slot: the rest wait for answers */
 		pfile_set(s, p, f, PF_VERIFY);
-		send_file_req(s, p, P2PKP_CMD_VERIFY, f, now);
 	}
-	if (all_final && p->state == PEER_ACTIVE && p->next_announce == s->fl.n) {
+	if (all_final && p->state == PEER_ACTIVE && p->next_announce == s->fl.n &&
+	    send_result_req(s, p, P2PKP_CMD_CLOSE, P2PKP_R_OK, now))
 		p->state = PEER_CLOSING;
-		send_result_req(s, p, P2PKP_CMD_CLOSE, P2PKP_R_OK, now);
-	}
 }
 
 /* --- responses ----------------------------------------------------------------------- */

@@ -29,7 +29,8 @@ setup_mounts() {
 	mount_fs proc proc /proc
 	mount_fs sysfs sysfs /sys
 	mount_fs tmpfs tmpfs /run mode=0755
-	mount_fs tmpfs tmpfs /tmp mode=1777
+	# No tmpfs on /tmp: the overlay root already keeps writes in guest RAM,
+	# and the repository under test may itself live in the host's /tmp.
 	mount_fs devpts devpts /dev/pts gid=5,mode=620,ptmxmode=666
 	mount_fs tmpfs tmpfs /dev/shm mode=1777
 	mount_fs cgroup2 cgroup2 /sys/fs/cgroup

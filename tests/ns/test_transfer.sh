@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# send / recv end to end between test namespaces: sizes, trees, backends, IPv6.
+source "$(dirname "${BASH_SOURCE[0]}")/transfer_lib.sh"
+
+# xfer SRC_DIR SEND_BACKEND RECV_BACKEND [send args...]: a → b, output compared.
+xfer() {
+	local src=$1 sb=$2 rb=$3 work out
+	shift 3
+	work=$(new_tmpdir)
+	out=$work/out
+	start_recv b "$out" "$work/recv.log" --backend "$rb"
+	send_to a "$work/send.log" --to 10.77.0.2 --backend "$sb" "$@" "$src"/* ||
+		fail "send failed: $(cat "$work/send.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
+	same_tree "$src" "$out"
+	assert_eq "$(json_field "$work/send.log.json" result)" ok "send result"
+	assert_eq "$(json_field "$work/recv.log.json" result)" ok "recv result"
+	LAST_WORK=$work
+}
+
+test_sizes_around_block() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	for n in 0 1 1399 1400 1401 4199 4200 4201 65536; do
+		random_file "$src/f$n" "$n"
+	done
+	xfer "$src" xdp xdp --block-size 1400
+	assert_eq "$(json_field "$LAST_WORK/send.log.json" files)" 9 "files"
+}
+
+test_64mib_xdp() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	random_file "$src/big.bin" $((64 << 20))
+	xfer "$src" xdp xdp
+	assert_eq "$(json_field "$LAST_WORK/send.log.json" backend)" xdp "send backend"
+	assert_eq "$(json_field "$LAST_WORK/recv.log.json" backend)" xdp "recv backend"
+	[ "$(in_ns b "$P2PKP" status veth0 --json 2>/dev/null | jq -r .loaded)" != true ] ||
+		fail "the receiver left its steering program loaded"
+}
+
+test_tree_with_empty_dirs_and_200_files() {
+	local src i
+	two_hosts
+	src=$(new_tmpdir)
+	mkdir -p "$src/tree/empty" "$src/tree/a/b/c/empty too" "$src/tree/ünïcødé ∂ir"
+	for i in $(seq 1 200); do
+		random_file "$src/tree/a/b/file $i.dat" $((i * 37))
+	done
+	random_file "$src/tree/ünïcødé ∂ir/名前 with spaces.txt" 5000
+	: >"$src/tree/a/empty file"
+	chmod 0640 "$src/tree/a/b/file 7.dat"
+	chmod 0700 "$src/tree/a/b/c"
+	xfer "$src" xdp xdp
+	assert_eq "$(json_field "$LAST_WORK/send.log.json" files)" 209 "entries"
+}
+
+test_socket_to_xdp() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	random_file "$src/data" $((8 << 20))
+	xfer "$src" socket xdp
+}
+
+test_xdp_to_socket() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	random_file "$src/data" $((8 << 20))
+	xfer "$src" xdp socket
+}
+
+test_ipv6() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/data6" $((8 << 20))
+	# The link-local addresses must be usable before neighbour discovery answers.
+	wait_for 5 bash -c "! ip -n $(ns_name a) -6 addr | grep -q tentative" || true
+	start_recv b "$work/out" "$work/recv.log" --backend xdp
+	send_to a "$work/send.log" --to '[fd77::2]' --backend xdp "$src/data6" ||
+		fail "send failed: $(cat "$work/send.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
+	cmp "$src/data6" "$work/out/data6" || fail "IPv6 copy differs"
+}
+
+test_mtime_and_mode_kept() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	random_file "$src/stamped" 3000
+	chmod 0604 "$src/stamped"
+	touch -d '2001-02-03 04:05:06.123456789' "$src/stamped"
+	xfer "$src" xdp xdp
+	assert_eq "$(stat -c '%a %.9Y' "$LAST_WORK/out/stamped")" \
+		"$(stat -c '%a %.9Y' "$src/stamped")" "mode and mtime"
+}
+
+test_existing_file_refused_or_kept() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/same" 10000
+	random_file "$src/other" 10000
+	mkdir -p "$work/out"
+	cp -p "$src/same" "$work/out/same"
+	echo "a different file" >"$work/out/other"
+	start_recv b "$work/out" "$work/recv.log" --backend xdp
+	send_to a "$work/send.log" --to 10.77.0.2 "$src/same" "$src/other" &&
+		fail "send succeeded although 'other' exists"
+	wait_recv && fail "receiver reported success"
+	assert_eq "$(cat "$work/out/other")" "a different file" "existing file"
+	assert_eq "$(json_field "$work/send.log.json" receivers[0].files_have)" 1 "files_have"
+	assert_eq "$(json_field "$work/send.log.json" receivers[0].files_failed)" 1 "files_failed"
+	grep -q "other" "$work/recv.log" || fail "the refusal was not logged: $(cat "$work/recv.log")"
+	# With --overwrite it is replaced.
+	start_recv b "$work/out" "$work/recv2.log" --backend xdp --overwrite
+	send_to a "$work/send2.log" --to 10.77.0.2 "$src/same" "$src/other" ||
+		fail "send with --overwrite failed: $(cat "$work/send2.log")"
+	wait_recv
+	cmp "$src/other" "$work/out/other" || fail "not overwritten"
+}
+
+test_from_filter_refuses() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/x" 1000
+	start_recv b "$work/out" "$work/recv.log" --from 10.77.0.99
+	send_to a "$work/send.log" --to 10.77.0.2 --timeout 3 "$src/x" && fail "send succeeded"
+	assert_contains "$(cat "$work/send.log")" "refused"
+	assert_contains "$(cat "$work/recv.log")" "not allowed"
+	kill "$RECV_PID" 2>/dev/null || true
+	wait "$RECV_PID" 2>/dev/null || true
+	[ ! -e "$work/out/x" ] || fail "file written despite --from"
+}
+
+test_bad_arguments() {
+	two_hosts
+	expect_status 2 "$P2PKP" send --dev veth0 /etc/hostname
+	assert_contains "$OUT" "missing required option --to"
+	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.2
+	assert_contains "$OUT" "missing PATH"
+	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.256 /etc/hostname
+	assert_contains "$OUT" "bad receiver '10.77.0.256'"
+	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate fast /etc/hostname
+	assert_contains "$OUT" "bad --rate 'fast'"
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 /nonexistent/file
+	assert_contains "$OUT" "/nonexistent/file"
+	expect_status 1 in_ns b "$P2PKP" recv --dev veth0 --out /nonexistent/dir --once
+	assert_contains "$OUT" "/nonexistent/dir"
+	expect_status 1 in_ns b "$P2PKP" recv --dev nosuchdev0 --once --backend xdp
+	assert_contains "$OUT" "nosuchdev0"
+}

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers for transfer tests, sourced by tests/ns/test_transfer*.sh after lib.sh.
+
+# random_file PATH BYTES
+random_file() {
+	mkdir -p "$(dirname "$1")"
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# start_recv NS DIR LOG [recv options...]: a receiver in the background, ready when this returns.
+start_recv() {
+	local ns=$1 dir=$2 log=$3
+	shift 3
+	mkdir -p "$dir"
+	bg_in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" recv --dev veth0 --out "$dir" --once --json "$@" \
+		>"$log.json" 2>"$log"
+	RECV_PID=$BG_PID
+	wait_for 10 grep -q "receiving on" "$log" || fail "receiver did not start: $(cat "$log")"
+}
+
+# wait_recv: the receiver's exit status (it was started with --once).
+wait_recv() {
+	local rc=0
+	wait "$RECV_PID" || rc=$?
+	return $rc
+}
+
+# send_to NS LOG [send options and paths...]: run a sender to completion.
+send_to() {
+	local ns=$1 log=$2 rc=0
+	shift 2
+	in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" send --dev veth0 --json "$@" >"$log.json" \
+		2>"$log" || rc=$?
+	return $rc
+}
+
+# same_tree A B: identical files, directories (also empty ones) and file modes.
+same_tree() {
+	diff -r -x .p2pkp-partial "$1" "$2" >/dev/null ||
+		fail "trees differ: $(diff -rq -x .p2pkp-partial "$1" "$2" | head -5)"
+	[ "$(cd "$1" && find . -mindepth 1 -printf '%y %m %p\n' | sort)" = \
+		"$(cd "$2" && find . -mindepth 1 -path ./.p2pkp-partial -prune -o -printf '%y %m %p\n' |
+			sort)" ] ||
+		fail "types or modes differ between $1 and $2"
+}
+
+# json_field FILE FIELD
+json_field() {
+	jq -r ".$2" "$1"
+}
