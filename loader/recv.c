@@ -126,8 +126,9 @@ static void send_result(struct receiver *r, const struct p2pkp_addr *to, __u64 l
 	send_msg(r, to, buf, p2pkp_build_result(&e, linkid, msgid, command, &m));
 }
 
+/* A status report of file over the window from max(from, CUM) on. */
 static void send_status(struct receiver *r, struct session *s, __u32 msgid, __u16 command,
-			__u32 file)
+			__u32 file, __u64 from)
 {
 	struct p2pkp_range ranges[P2PKP_MAX_RANGES];
 	const struct p2pkp_bitmap *bm;
@@ -145,7 +146,7 @@ static void send_status(struct receiver *r, struct session *s, __u32 msgid, __u1
 			st.scan_end = st.cum;
 	} else {
 		/* Complete, or nothing to hold: everything counts as held. */
-		st.cum = st.scan_end = p2pkp_blocks(sl->size, s->block_size);
+		st.cum = st.from = st.scan_end = p2pkp_blocks(sl->size, s->block_size);
 	}
 	p2pkp_enc_init(&e, buf, sizeof(buf));
 	send_msg(r, &s->peer, buf, p2pkp_build_status(&e, s->linkid, msgid, command, &st, ranges));
@@ -595,7 +596,7 @@ static void on_control(struct receiver *r, struct session *s, const struct p2pkp
 	case P2PKP_CMD_STATUS:
 		if (m->u.file_req.file < s->file_count)
 			send_status(r, s, m->msgid, P2PKP_CMD_STATUS | P2PKP_CMD_RESPONSE,
-				    m->u.file_req.file);
+				    m->u.file_req.file, m->u.file_req.from);
 		break;
 	case P2PKP_CMD_VERIFY:
 		on_verify(r, s, m);
@@ -675,7 +676,7 @@ static void send_reports(struct receiver *r, struct session *s, __u64 now)
 		if (s->slots[f].state != SLOT_RECV || (!s->slots[f].dirty && !idle))
 			continue;
 		s->slots[f].dirty = false;
-		send_status(r, s, ++s->report_seq, P2PKP_CMD_REPORT, f);
+		send_status(r, s, ++s->report_seq, P2PKP_CMD_REPORT, f, 0);
 		sent++;
 		s->report_cursor = f + 1;
 	}

@@ -366,6 +366,21 @@ static bool send_file_req(struct sender *s, struct peer *p, __u16 command, __u32
 	return true;
 }
 
+/* STATUS for the window from block `from` on (0: from the receiver's CUM). */
+static void send_status_req(struct sender *s, struct peer *p, __u32 f, __u64 from, __u64 now)
+{
+	struct p2pkp_req *req;
+	struct p2pkp_enc e;
+
+	if (p2pkp_reqs_pending(&p->reqs, P2PKP_CMD_STATUS, f))
+		return;
+	req = new_req(p, P2PKP_CMD_STATUS, f);
+	if (!req)
+		return; /* VERIFY is asked again after the RTO, and polls again */
+	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
+	finish_req(s, p, req, p2pkp_build_status_req(&e, s->linkid, req->msgid, f, from), now);
+}
+
 static bool send_result_req(struct sender *s, struct peer *p, __u16 command, __u16 result,
 			    __u64 now)
 {
@@ -428,7 +443,7 @@ static void apply_status(struct sender *s, struct peer *p, const struct p2pkp_st
 	if (st->cum > pf->cum)
 		pf->cum = st->cum;
 	resend_remove(pf, 0, st->cum);
-	prev = st->cum;
+	prev = st->from;
 	for (i = 0; i < st->nranges; i++) {
 		p2pkp_status_range(st, i, &r);
 		resend_remove(pf, prev, r.start);
@@ -438,6 +453,9 @@ static void apply_status(struct sender *s, struct peer *p, const struct p2pkp_st
 	resend_remove(pf, prev, st->scan_end);
 	if (tail && st->nranges < P2PKP_MAX_RANGES && st->scan_end < sent)
 		added += resend_add(pf, st->scan_end, sent);
+	/* A full answer: more holes lie beyond it, ask for the next window. */
+	if (tail && st->nranges == P2PKP_MAX_RANGES)
+		send_status_req(s, p, st->file, st->scan_end, p2pkp_now_ns());
 	if (added) {
 		p2pkp_pacer_note_lost(&s->pacer, added);
 		if (st->file < p->resend_hint)
@@ -777,7 +795,7 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 	case P2PKP_R_INCOMPLETE:
 		pf->state = PF_SEND;
 		pf->verify_after_ns = now + p->rtt.rto_ns;
-		send_file_req(s, p, P2PKP_CMD_STATUS, r->file, now);
+		send_status_req(s, p, r->file, 0, now);
 		break;
 	case P2PKP_R_CRC_MISMATCH:
 		if (++pf->crc_retries > CRC_RETRIES) {
