@@ -92,8 +92,12 @@ two_hosts() {
 }
 
 # bg_in_ns SHORT CMD...: start CMD in the background inside SHORT; remembered for cleanup.
+# `ip netns exec` execs CMD, so BG_PID is CMD itself and a kill reaches it.
 bg_in_ns() {
-	in_ns "$@" &
+	local ns
+	ns=$(ns_name "$1")
+	shift
+	ip netns exec "$ns" "$@" &
 	started_pids+=($!)
 	BG_PID=$!
 }

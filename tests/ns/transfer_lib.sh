@@ -48,3 +48,25 @@ same_tree() {
 json_field() {
 	jq -r ".$2" "$1"
 }
+
+# bridged_hosts N: sender "a" (10.77.0.1) and receivers r1..rN (10.77.0.11..) on a bridge
+# in its own namespace "sw"; every device is inside the test's namespaces.
+bridged_hosts() {
+	local n=$1 i sw
+	ns_add sw
+	sw=$(ns_name sw)
+	ip -n "$sw" link add br0 type bridge
+	ip -n "$sw" link set br0 up
+	ns_add a
+	ip link add veth0 netns "$(ns_name a)" type veth peer name pa netns "$sw"
+	ip -n "$(ns_name a)" addr add 10.77.0.1/24 dev veth0
+	ip -n "$(ns_name a)" link set veth0 up
+	ip -n "$sw" link set pa master br0 up
+	for i in $(seq 1 "$n"); do
+		ns_add "r$i"
+		ip link add veth0 netns "$(ns_name "r$i")" type veth peer name "p$i" netns "$sw"
+		ip -n "$(ns_name "r$i")" addr add "10.77.0.$((10 + i))/24" dev veth0
+		ip -n "$(ns_name "r$i")" link set veth0 up
+		ip -n "$sw" link set "p$i" master br0 up
+	done
+}

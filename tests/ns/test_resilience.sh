@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Transfers that meet trouble: several receivers, restarts, hostile peers, full disks.
+source "$(dirname "${BASH_SOURCE[0]}")/transfer_lib.sh"
+
+test_three_receivers_through_a_bridge() {
+	local src work i pids=()
+	bridged_hosts 3
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/fan/out.bin" $((16 << 20))
+	mkdir -p "$src/fan/empty"
+	for i in 1 2 3; do
+		start_recv "r$i" "$work/out$i" "$work/recv$i.log"
+		pids+=("$RECV_PID")
+	done
+	send_to a "$work/send.log" --to 10.77.0.11 --to 10.77.0.12 --to 10.77.0.13 "$src/fan" ||
+		fail "send failed: $(cat "$work/send.log")"
+	for i in 1 2 3; do
+		RECV_PID=${pids[$((i - 1))]}
+		wait_recv || fail "receiver $i failed: $(cat "$work/recv$i.log")"
+		same_tree "$src" "$work/out$i"
+	done
+	assert_eq "$(jq '[.receivers[] | select(.ok)] | length' "$work/send.log.json")" 3 "receivers ok"
+}
+
+# The receiver dies mid-transfer and comes back: the sender re-opens, and only
+# what the first receiver had not saved is sent again.
+test_receiver_restart_resumes() {
+	local src work written
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/resume.bin" $((48 << 20))
+	start_recv b "$work/out" "$work/recv1.log"
+	in_ns a timeout "$(scaled 120)" "$P2PKP" send --dev veth0 --json --to 10.77.0.2 \
+		--rate 100M "$src/resume.bin" >"$work/send.log.json" 2>"$work/send.log" &
+	started_pids+=($!)
+	local send_pid=$!
+	sleep 2.5
+	# SIGKILL: no chance to save anything beyond the last periodic state.
+	pkill -KILL -f "recv --dev veth0 --out $work/out" || fail "no receiver to kill"
+	wait "$RECV_PID" 2>/dev/null || true
+	[ ! -e "$work/out/resume.bin" ] || fail "an incomplete file appeared under its name"
+	ls "$work/out/.p2pkp-partial/"*.state >/dev/null || fail "no resume state left behind"
+	start_recv b "$work/out" "$work/recv2.log"
+	wait "$send_pid" || fail "send failed: $(cat "$work/send.log")"
+	wait_recv || fail "second receiver failed: $(cat "$work/recv2.log")"
+	cmp "$src/resume.bin" "$work/out/resume.bin" || fail "resumed copy differs"
+	written=$(json_field "$work/recv2.log.json" bytes_written)
+	[ "$written" -lt $((40 << 20)) ] || fail "nothing was resumed: $written bytes written again"
+	assert_contains "$(cat "$work/send.log")" "re-opening"
+}
+
+# The sender dies: nothing appears under its final name; sending again resumes.
+test_sender_killed_then_resent() {
+	local src work send_pid written
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/again.bin" $((32 << 20))
+	start_recv b "$work/out" "$work/recv1.log" --timeout 2
+	# No timeout wrapper: the kill must reach the sender itself. It is bounded by
+	# its rate and its own give-up timer.
+	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate 60M --timeout 5 \
+		"$src/again.bin" >/dev/null 2>&1
+	send_pid=$BG_PID
+	sleep 2
+	kill -KILL "$send_pid"
+	wait "$send_pid" 2>/dev/null || true
+	wait_recv && fail "receiver reported success without the sender"
+	[ ! -e "$work/out/again.bin" ] || fail "file appeared under its final name"
+	start_recv b "$work/out" "$work/recv2.log"
+	send_to a "$work/send2.log" --to 10.77.0.2 "$src/again.bin" ||
+		fail "second send failed: $(cat "$work/send2.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv2.log")"
+	cmp "$src/again.bin" "$work/out/again.bin" || fail "copy differs"
+	written=$(json_field "$work/recv2.log.json" bytes_written)
+	[ "$written" -lt $((32 << 20)) ] || fail "nothing was resumed: $written bytes written"
+}
+
+# A symlink inside DIR that points out of it is never followed.
+test_symlink_escape_refused() {
+	local src work outside
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	outside=$(new_tmpdir)
+	mkdir -p "$src/link" "$work/out"
+	random_file "$src/link/payload" 4000
+	ln -s "$outside" "$work/out/link"
+	start_recv b "$work/out" "$work/recv.log"
+	send_to a "$work/send.log" --to 10.77.0.2 "$src/link" && fail "send succeeded"
+	wait_recv && fail "receiver reported success"
+	[ -z "$(ls -A "$outside")" ] || fail "wrote outside DIR: $(ls -A "$outside")"
+	assert_contains "$(cat "$work/recv.log")" "link"
+	assert_eq "$(json_field "$work/send.log.json" receivers[0].ok)" false "receiver ok"
+}
+
+# Not enough room: refused up front with a clear reason, nothing published.
+test_full_disk_refused() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/too-big.bin" $((8 << 20))
+	mkdir -p "$work/small"
+	# The tmpfs lives in the receiver's own mount namespace, which `ip netns exec` creates.
+	bg_in_ns b bash -c "mount -t tmpfs -o size=2m p2pkp-test '$work/small' &&
+		timeout $(scaled 60) '$P2PKP' recv --dev veth0 --out '$work/small' --once --timeout 3 \
+			2>'$work/recv.log'; echo \$? >'$work/recv.rc'; ls -A '$work/small' >'$work/left'"
+	RECV_PID=$BG_PID
+	wait_for 10 grep -q "receiving on" "$work/recv.log" || fail "receiver did not start"
+	send_to a "$work/send.log" --to 10.77.0.2 --timeout 5 "$src/too-big.bin" &&
+		fail "send succeeded onto a full disk"
+	assert_contains "$(cat "$work/send.log")" "NO_SPACE"
+	wait "$RECV_PID" || true
+	[ "$(cat "$work/recv.rc")" != 0 ] || fail "receiver exited 0"
+	grep -q too-big "$work/left" && fail "file published on the full disk"
+	assert_contains "$(cat "$work/recv.log")" "not enough free space"
+}
+
+# Garbage and hostile datagrams to the port during a transfer: it completes, the receiver lives.
+test_garbage_during_transfer() {
+	local src work send_pid i hostile
+	require_cmd xxd
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/clean.bin" $((24 << 20))
+	start_recv b "$work/out" "$work/recv.log"
+	in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --json --to 10.77.0.2 \
+		--rate 200M "$src/clean.bin" >"$work/send.log.json" 2>"$work/send.log" &
+	send_pid=$!
+	started_pids+=("$send_pid")
+	# FILES naming "../../../etc/evil" and "/tmp/p2pkp-evil12": the golden vector with
+	# its 17-byte name "images/disk.qcow2" replaced.
+	hostile=$(sed 's/#.*//' "$P2PKP_TOP/tests/vectors/05-files.hex" | tr -d ' \n')
+	for i in $(seq 1 200); do
+		head -c $((16 + i % 200)) /dev/urandom |
+			in_ns a timeout 2 nc -u -w 0 10.77.0.2 7471 2>/dev/null || true
+	done
+	for name in 2e2e2f2e2e2f2e2e2f6574632f6576696c 2f746d702f7032706b702d6576696c3132; do
+		echo "${hostile//696d616765732f6469736b2e71636f7732/$name}" | xxd -r -p |
+			in_ns a timeout 2 nc -u -w 0 10.77.0.2 7471 2>/dev/null || true
+	done
+	wait "$send_pid" || fail "send failed: $(cat "$work/send.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
+	cmp "$src/clean.bin" "$work/out/clean.bin" || fail "copy differs"
+	[ "$(json_field "$work/recv.log.json" bad_msgs)" -gt 0 ] || fail "garbage not counted"
+	[ ! -e /etc/evil ] && [ ! -e /tmp/p2pkp-evil12 ] || fail "hostile name escaped"
+}
