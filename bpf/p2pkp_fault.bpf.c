@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Fault injection for the middle hop of a test network: drops and corrupts a
+ * configured fraction of P2PKP datagrams (UDP to the configured port, at least
+ * one P2PKP header long) and passes everything else untouched.
+ *
+ * Decisions come from a splitmix64 generator whose per-CPU state userspace
+ * seeds, not from bpf_get_prandom_u32(), so that a run can be repeated: the
+ * same seed and the same packets give the same drops and the same flipped
+ * bytes. Every P2PKP datagram consumes exactly one draw, whatever its fate.
+ */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "p2pkp_shared.h"
+
+#define MAX_VLAN_TAGS	 2
+#define MAX_IPV6_EXT_HDR 4
+#define IPV4_MF		 0x2000
+#define IPV4_OFFSET	 0x1fff
+#define PPM		 1000000ULL
+/*
+ * Corruption hits the first MAX_FLIP_SPAN payload bytes: the verifier only
+ * tracks packet pointers whose variable offset stays below 64 KiB, and the
+ * headers before the payload already have a variable length.
+ */
+#define MAX_FLIP_SPAN 0x3fff
+
+/* fault_flags bits. */
+#define FAULT_F_FIX_CSUM 1U /* recompute the UDP checksum after corrupting */
+
+/*
+ * Load-time configuration, set through the skeleton's rodata. Plain scalars,
+ * so the skeleton needs no shared struct definition. drop_ppm + corrupt_ppm
+ * must not exceed one million: both slice the same draw.
+ */
+const volatile __u16 fault_port = P2PKP_DEFAULT_PORT; /* host order */
+const volatile __u32 drop_ppm = 0;
+const volatile __u32 corrupt_ppm = 0;
+const volatile __u32 fault_flags = 0;
+const volatile __u64 fault_seed = 0; /* informational: userspace seeds fault_rng */
+
+/*
+ * Per-CPU counters. Userspace reads the member names from the map's BTF, so
+ * `p2pkp-fault stats` needs no copy of this layout; every member is a __u64.
+ * seen = passed + dropped + corrupted; other counts everything not P2PKP.
+ */
+struct fault_stats {
+	__u64 seen;
+	__u64 passed;
+	__u64 dropped;
+	__u64 corrupted;
+	__u64 other;
+};
+
+enum fault_counter {
+	FAULT_SEEN,
+	FAULT_PASSED,
+	FAULT_DROPPED,
+	FAULT_CORRUPTED,
+	FAULT_OTHER,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fault_stats);
+} fault_stats SEC(".maps");
+
+/* splitmix64 state, one per CPU, written by userspace before attaching. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fault_rng SEC(".maps");
+
+struct cursor {
+	void *pos;
+	void *end;    /* always data_end: the verifier bounds packet access by it */
+	__u32 l4_len; /* bytes the IP header says follow pos */
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct ipv6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen; /* in 8-byte units, not counting the first 8 bytes */
+};
+
+static __always_inline void count(enum fault_counter c)
+{
+	struct fault_stats *s;
+	__u32 key = 0;
+
+	s = bpf_map_lookup_elem(&fault_stats, &key);
+	if (!s)
+		return;
+	switch (c) {
+	case FAULT_SEEN:
+		s->seen++;
+		break;
+	case FAULT_PASSED:
+		s->passed++;
+		break;
+	case FAULT_DROPPED:
+		s->dropped++;
+		break;
+	case FAULT_CORRUPTED:
+		s->corrupted++;
+		break;
+	case FAULT_OTHER:
+		s->other++;
+		break;
+	}
+}
+
+static __always_inline __u64 splitmix64(__u64 *state)
+{
+	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Returns the EtherType behind up to two VLAN tags, or -1 if truncated. */
+static __always_inline int parse_eth(struct cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return -1;
+	c->pos = eth + 1;
+	proto = bpf_ntohs(eth->h_proto);
+
+#pragma unroll
+	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+		struct vlan_tag *tag = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(tag + 1) > c->end)
+			return -1;
+		c->pos = tag + 1;
+		proto = bpf_ntohs(tag->encap_proto);
+	}
+	return proto;
+}
+
+/* Moves the cursor to the UDP header; false if this is no unfragmented UDP. */
+static __always_inline bool parse_ipv4(struct cursor *c)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > c->end)
+		return false;
+	hlen = iph->ihl * 4;
+	if (iph->version != 4 || hlen < sizeof(*iph))
+		return false;
+	if (c->pos + hlen > c->end || bpf_ntohs(iph->tot_len) < hlen)
+		return false;
+	if (c->pos + bpf_ntohs(iph->tot_len) > c->end)
+		return false;
+	/* A fragment's payload is not a whole datagram: leave it alone. */
+	if (iph->frag_off & bpf_htons(IPV4_MF | IPV4_OFFSET))
+		return false;
+	if (iph->protocol != IPPROTO_UDP)
+		return false;
+	/* Link-layer padding may follow: the IP length, not data_end, bounds UDP. */
+	c->l4_len = bpf_ntohs(iph->tot_len) - hlen;
+	c->pos += hlen;
+	return true;
+}
+
+static __always_inline bool parse_ipv6(struct cursor *c)
+{
+	struct ipv6hdr *ip6h = c->pos;
+	__u32 ext_len;
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6h + 1) > c->end)
+		return false;
+	if (ip6h->version != 6)
+		return false;
+	if ((void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len) > c->end)
+		return false;
+	c->l4_len = bpf_ntohs(ip6h->payload_len);
+	c->pos = ip6h + 1;
+	nexthdr = ip6h->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < MAX_IPV6_EXT_HDR; i++) {
+		struct ipv6_ext *ext = c->pos;
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_DSTOPTS)
+			break;
+		if ((void *)(ext + 1) > c->end)
+			return false;
+		ext_len = (ext->hdrlen + 1) * 8;
+		if (ext_len > c->l4_len)
+			return false;
+		c->l4_len -= ext_len;
+		nexthdr = ext->nexthdr;
+		c->pos += ext_len;
+	}
+	return nexthdr == IPPROTO_UDP;
+}
+
+/* Returns the UDP header of a P2PKP datagram and its payload length, or NULL. */
+static __always_inline struct udphdr *find_p2pkp(struct xdp_md *ctx, __u32 *payload_len)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct udphdr *udph;
+	__u32 udp_len;
+	int proto;
+	bool ok;
+
+	proto = parse_eth(&c);
+	if (proto == ETH_P_IP)
+		ok = parse_ipv4(&c);
+	else if (proto == ETH_P_IPV6)
+		ok = parse_ipv6(&c);
+	else
+		ok = false;
+	if (!ok)
+		return NULL;
+
+	udph = c.pos;
+	if ((void *)(udph + 1) > c.end)
+		return NULL;
+	if (udph->dest != bpf_htons(fault_port))
+		return NULL;
+	udp_len = bpf_ntohs(udph->len);
+	if (udp_len > c.l4_len || udp_len < sizeof(*udph) + P2PKP_HDR_LEN)
+		return NULL;
+	*payload_len = udp_len - sizeof(*udph);
+	return udph;
+}
+
+/*
+ * RFC 1624 incremental update for one changed byte. Its offset within the UDP
+ * header+payload decides whether it is the high or the low byte of its
+ * 16-bit word.
+ */
+static __always_inline void fix_udp_csum(struct udphdr *udph, __u32 udp_off, __u8 old, __u8 new)
+{
+	__u32 old_w = udp_off & 1 ? old : (__u32)old << 8;
+	__u32 new_w = udp_off & 1 ? new : (__u32) new << 8;
+	__u32 sum;
+	__u16 csum;
+
+	/* Zero means "no checksum" over IPv4; there is nothing to keep right. */
+	if (!udph->check)
+		return;
+	sum = (~bpf_ntohs(udph->check) & 0xffff) + (~old_w & 0xffff) + new_w;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	csum = ~sum & 0xffff;
+	udph->check = bpf_htons(csum ? csum : 0xffff);
+}
+
+/* Flips one byte of the payload, chosen by the upper half of the draw. */
+static __always_inline void corrupt(struct xdp_md *ctx, struct udphdr *udph, __u32 payload_len,
+				    __u64 draw)
+{
+	void *end = (void *)(long)ctx->data_end;
+	__u8 mask = (draw >> 48) & 0xff;
+	__u32 pos, span;
+	__u8 *p, old;
+
+	span = payload_len < MAX_FLIP_SPAN ? payload_len : MAX_FLIP_SPAN;
+	pos = (((draw >> 32) & 0xffff) * span) >> 16;
+	pos &= MAX_FLIP_SPAN;
+	/* XOR with a non-zero mask: the byte is guaranteed to change. */
+	if (!mask)
+		mask = 0xff;
+	p = (__u8 *)(udph + 1) + pos;
+	if ((void *)(p + 1) > end)
+		return;
+	old = *p;
+	*p = old ^ mask;
+	if (fault_flags & FAULT_F_FIX_CSUM)
+		fix_udp_csum(udph, sizeof(*udph) + pos, old, old ^ mask);
+}
+
+SEC("xdp")
+int p2pkp_fault(struct xdp_md *ctx)
+{
+	__u32 key = 0, payload_len = 0, slot;
+	struct udphdr *udph;
+	__u64 *state, draw;
+
+	udph = find_p2pkp(ctx, &payload_len);
+	if (!udph) {
+		count(FAULT_OTHER);
+		return XDP_PASS;
+	}
+	count(FAULT_SEEN);
+	state = bpf_map_lookup_elem(&fault_rng, &key);
+	if (!state) {
+		count(FAULT_PASSED);
+		return XDP_PASS;
+	}
+	draw = splitmix64(state);
+	/* The low half, scaled to [0, 1e6), picks the slice: drop, corrupt, pass. */
+	slot = ((draw & 0xffffffffULL) * PPM) >> 32;
+	if (slot < drop_ppm) {
+		count(FAULT_DROPPED);
+		return XDP_DROP;
+	}
+	if (slot < drop_ppm + corrupt_ppm) {
+		corrupt(ctx, udph, payload_len, draw);
+		count(FAULT_CORRUPTED);
+		return XDP_PASS;
+	}
+	count(FAULT_PASSED);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,519 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The fault tools between a sender and a receiver namespace:
+#  - routed:  s (10.81.1.1) -- m0 [m: ip_forward, p2pkp-fault on m0] m1 -- r (10.81.2.1)
+#  - bridged: s (10.82.0.1) -- m0 [m: p2pkp-relay m0 m1, no addresses] m1 -- r (10.82.0.2)
+# Traffic is a bounded bash /dev/udp loop of fixed-size records, one datagram
+# each, so the receiver's byte stream can be cut back into datagrams.
+# Sourced by lib.sh --run; each test_* runs in its own process and namespaces.
+# shellcheck shell=bash disable=SC2016 # single-quoted scripts run in another shell
+
+FAULT=${P2PKP_FAULT:-$P2PKP_TOP/${BUILD:-build}/p2pkp-fault}
+RELAY=${P2PKP_RELAY:-$P2PKP_TOP/${BUILD:-build}/p2pkp-relay}
+PORT=7471
+REC=31 # bytes per record: "p2pkp-test-seq NNNNNN abcdefgh\n"
+
+# bg_exec NS CMD...: like bg_in_ns, but BG_PID is the command itself (ip netns
+# exec execs it), not a subshell around it, so that a signal sent to BG_PID
+# reaches the command and cleanup's kill ends it.
+bg_exec() {
+	local ns
+	ns=$(ns_name "$1")
+	shift
+	ip netns exec "$ns" "$@" &
+	BG_PID=$!
+	started_pids+=("$BG_PID")
+}
+
+need_tools() {
+	[ -x "$FAULT" ] || skip "$FAULT is not built"
+	[ -x "$RELAY" ] || skip "$RELAY is not built"
+	require_cmd nc
+	require_cmd taskset
+}
+
+# --- topologies ----------------------------------------------------------------
+
+# no_dad NS: addresses usable at once, so the first ping6 does not wait a second.
+no_dad() {
+	in_ns "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+}
+
+routed_topology() {
+	ns_add s
+	ns_add m
+	ns_add r
+	no_dad s
+	no_dad m
+	no_dad r
+	veth_pair s s0 10.81.1.1/24 m m0 10.81.1.254/24
+	veth_pair m m1 10.81.2.254/24 r r0 10.81.2.1/24
+	ip -n "$(ns_name s)" -6 addr add fd81:1::1/64 dev s0 nodad
+	ip -n "$(ns_name m)" -6 addr add fd81:1::fe/64 dev m0 nodad
+	ip -n "$(ns_name m)" -6 addr add fd81:2::fe/64 dev m1 nodad
+	ip -n "$(ns_name r)" -6 addr add fd81:2::1/64 dev r0 nodad
+	ip -n "$(ns_name s)" route add default via 10.81.1.254
+	ip -n "$(ns_name s)" -6 route add default via fd81:1::fe
+	ip -n "$(ns_name r)" route add default via 10.81.2.254
+	ip -n "$(ns_name r)" -6 route add default via fd81:2::fe
+	in_ns m sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# Resolve every neighbour now, so no datagram waits in an ARP queue.
+	in_ns s ping -c 1 -W 2 -q 10.81.2.1 >/dev/null || fail "routed topology: no ping"
+	in_ns s ping -6 -c 1 -W 2 -q fd81:2::1 >/dev/null || fail "routed topology: no ping6"
+}
+
+# The middle owns m0 and m1 without addresses; only the relay joins them.
+bridged_topology() {
+	ns_add s
+	ns_add m
+	ns_add r
+	no_dad s
+	no_dad r
+	ip link add s0 netns "$(ns_name s)" type veth peer name m0 netns "$(ns_name m)"
+	ip link add m1 netns "$(ns_name m)" type veth peer name r0 netns "$(ns_name r)"
+	# The middle's own stack stays silent on the wire (no IPv6 link-local, no RS).
+	in_ns m sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$(ns_name s)" addr add 10.82.0.1/24 dev s0
+	ip -n "$(ns_name r)" addr add 10.82.0.2/24 dev r0
+	ip -n "$(ns_name s)" -6 addr add fd82::1/64 dev s0 nodad
+	ip -n "$(ns_name r)" -6 addr add fd82::2/64 dev r0 nodad
+	ip -n "$(ns_name s)" link set s0 up
+	ip -n "$(ns_name m)" link set m0 up
+	ip -n "$(ns_name m)" link set m1 up
+	ip -n "$(ns_name r)" link set r0 up
+}
+
+# start_relay LOGFILE ARGS...: the relay in the middle.
+start_relay() {
+	local log=$1
+	shift
+	# --duration bounds it; no timeout(1) between us and it, so SIGTERM reaches it.
+	bg_exec m "$RELAY" m0 m1 --duration "$(scaled 60)" --json "$@" >"$log" 2>"$log.err"
+	RELAY_PID=$BG_PID
+	wait_for 5 grep -q "relaying between" "$log.err" || fail "relay did not start: $(cat "$log.err")"
+}
+
+# stop_relay LOGFILE: SIGTERM to the relay we started; it prints its counters.
+stop_relay() {
+	kill -TERM "$RELAY_PID" 2>/dev/null || true
+	wait "$RELAY_PID" || fail "relay exited with an error: $(cat "$1.err")"
+	RELAY_JSON=$(cat "$1")
+	echo "# relay: $RELAY_JSON"
+}
+
+relay_counter() {
+	echo "$RELAY_JSON" | jq -r ".counters.$1"
+}
+
+# --- traffic -------------------------------------------------------------------
+
+# records N: the byte stream the sender sends, for comparison.
+records() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		printf 'p2pkp-test-seq %06d abcdefgh\n' "$i"
+	done
+}
+
+# send_records NS DST N: N datagrams of one record each, from one socket, paced
+# so that no receive queue overflows, pinned to CPU 0 so that XDP sees them on
+# one CPU (one PRNG stream: reproducible decisions).
+send_records() {
+	local ns=$1 dst=$2 n=$3
+	in_ns "$ns" timeout "$(scaled 60)" taskset -c 0 bash -c '
+		exec 3>"/dev/udp/$1/$2" || exit 1
+		for ((i = 0; i < $3; i++)); do
+			printf "p2pkp-test-seq %06d abcdefgh\n" "$i" >&3
+			if ((i % 50 == 49)); then sleep 0.02; fi
+		done' sender "$dst" "$PORT" "$n"
+}
+
+# start_receiver NS ADDR OUT [-4|-6]: nc on PORT writing every datagram to OUT.
+start_receiver() {
+	bg_exec "$1" timeout "$(scaled 60)" nc "${4:--4}" -u -l "$2" "$PORT" >"$3"
+	RECV_PID=$BG_PID
+	wait_for 5 listening "$1" udp "$PORT" || fail "receiver did not start"
+}
+
+# stop_receiver OUT: once OUT has stopped growing, end the receiver.
+stop_receiver() {
+	local size=-1 i
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		[ "$(stat -c %s "$1")" -eq "$size" ] && break
+		size=$(stat -c %s "$1")
+	done
+	kill "$RECV_PID" 2>/dev/null || true
+	wait "$RECV_PID" 2>/dev/null || true
+}
+
+# seqs OUT: the sequence numbers received, in arrival order.
+seqs() {
+	grep -ao 'seq [0-9]\{6\}' "$1" | cut -c5- | sed 's/^0*\([0-9]\)/\1/'
+}
+
+# pct PART WHOLE: "12.3%", for the measured rates the tests print.
+pct() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'
+}
+
+# within VALUE LOW HIGH WHAT: integer range check with a readable failure.
+within() {
+	if [ "$1" -lt "$2" ] || [ "$1" -gt "$3" ]; then
+		fail "$4: $1 not within [$2, $3]"
+	fi
+}
+
+# fault_json [NS DEV]: `p2pkp-fault stats --json`, by default of the middle's m0.
+fault_json() {
+	in_ns "${1:-m}" "$FAULT" stats "${2:-m0}" --json
+}
+
+fault_counter() {
+	echo "$1" | jq -r ".counters.$2"
+}
+
+# --- p2pkp-fault (XDP, routed middle hop) -------------------------------------
+
+test_fault_drop_rate() {
+	local dir js n=2000 got seen dropped passed
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	in_ns m "$FAULT" load m0 --drop 10 --seed 42
+	start_receiver r 10.81.2.1 "$dir/out"
+	send_records s 10.81.2.1 $n
+	stop_receiver "$dir/out"
+	js=$(fault_json)
+	seen=$(fault_counter "$js" seen)
+	dropped=$(fault_counter "$js" dropped)
+	passed=$(fault_counter "$js" passed)
+	got=$(seqs "$dir/out" | wc -l)
+	echo "# fault: $js"
+	echo "# sent $n, received $got, measured drop $(pct $((n - got)) $n)"
+	assert_eq "$seen" "$n" "P2PKP datagrams seen"
+	assert_eq "$((dropped + passed))" "$n" "dropped + passed"
+	assert_eq "$got" "$passed" "received"
+	within "$dropped" $((n * 7 / 100)) $((n * 13 / 100)) "dropped at 10%"
+	# What arrives is intact and in order.
+	seqs "$dir/out" | sort -n -c || fail "received out of order"
+	[ "$(stat -c %s "$dir/out")" -eq $((got * REC)) ] || fail "received bytes altered"
+}
+
+test_fault_same_seed_same_drops() {
+	local dir run seed
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	for run in 1:7 2:7 3:8; do
+		seed=${run#*:}
+		in_ns m "$FAULT" load m0 --drop 30 --seed "$seed" >/dev/null
+		start_receiver r 10.81.2.1 "$dir/out"
+		send_records s 10.81.2.1 500
+		stop_receiver "$dir/out"
+		seqs "$dir/out" >"$dir/run${run%:*}"
+	done
+	echo "# seed 7: $(wc -l <"$dir/run1") and $(wc -l <"$dir/run2") of 500 arrived; seed 8: $(wc -l <"$dir/run3")"
+	cmp "$dir/run1" "$dir/run2" || fail "seed 7 gave different drops in two runs"
+	if cmp -s "$dir/run1" "$dir/run3"; then
+		fail "seeds 7 and 8 gave the same drops"
+	fi
+}
+
+# Each corrupted datagram differs from what was sent in exactly one byte.
+check_one_byte_each() {
+	local exp=$1 got=$2 corrupted=$3 bytes recs
+	bytes=$(cmp -l "$exp" "$got" | wc -l || true)
+	recs=$(cmp -l "$exp" "$got" | awk -v rec=$REC '{ print int(($1 - 1) / rec) }' | sort -u |
+		wc -l || true)
+	assert_eq "$bytes" "$recs" "changed bytes vs changed datagrams"
+	assert_eq "$recs" "$corrupted" "datagrams altered vs corrupted counter"
+}
+
+test_fault_corrupt_fixed_checksum() {
+	local dir js n=1000 corrupted
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	records $n >"$dir/exp"
+	in_ns m "$FAULT" load m0 --corrupt 20 --fix-csum --seed 5
+	start_receiver r 10.81.2.1 "$dir/out"
+	send_records s 10.81.2.1 $n
+	stop_receiver "$dir/out"
+	js=$(fault_json)
+	echo "# fault: $js"
+	corrupted=$(fault_counter "$js" corrupted)
+	# The checksum is right again: every datagram reaches the application.
+	assert_eq "$(stat -c %s "$dir/out")" $((n * REC)) "received bytes"
+	check_one_byte_each "$dir/exp" "$dir/out" "$corrupted"
+	within "$corrupted" $((n * 17 / 100)) $((n * 23 / 100)) "corrupted at 20%"
+	echo "# measured corruption $(pct "$corrupted" $n), all with valid checksums"
+}
+
+# udp_csum_errors NS: the namespace's UDP InCsumErrors counter.
+udp_csum_errors() {
+	in_ns "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c["InCsumErrors"] }' /proc/net/snmp
+}
+
+# A stale checksum is caught either by the receiving stack or, where the
+# sender left the checksum to offload (veth), by nothing but the protocol.
+test_fault_corrupt_stale_checksum() {
+	local dir js n=1000 corrupted errs0 errs1 got altered
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	records $n >"$dir/exp"
+	in_ns m "$FAULT" load m0 --corrupt 20 --seed 5
+	errs0=$(udp_csum_errors r)
+	start_receiver r 10.81.2.1 "$dir/out"
+	send_records s 10.81.2.1 $n
+	stop_receiver "$dir/out"
+	errs1=$(udp_csum_errors r)
+	js=$(fault_json)
+	echo "# fault: $js"
+	corrupted=$(fault_counter "$js" corrupted)
+	got=$(($(stat -c %s "$dir/out") / REC))
+	altered=$((got - (n - corrupted)))
+	echo "# corrupted $corrupted: $((errs1 - errs0)) failed the UDP checksum, $altered arrived altered"
+	assert_eq "$((errs1 - errs0 + altered))" "$corrupted" "checksum errors + altered arrivals"
+	within "$corrupted" $((n * 17 / 100)) $((n * 23 / 100)) "corrupted at 20%"
+}
+
+# With real checksums on the wire (the relay finishes what veth offload left
+# open), the receiving stack throws away every datagram with a stale checksum.
+test_fault_stale_checksum_caught() {
+	local dir js n=1000 corrupted errs0 errs1 intact
+	need_tools
+	bridged_topology
+	dir=$(new_tmpdir)
+	start_relay "$dir/relay" --finish-csum
+	other_traffic_works s 10.82.0.2 fd82::2 r "$dir"
+	in_ns r "$FAULT" load r0 --corrupt 20 --seed 5 >/dev/null
+	errs0=$(udp_csum_errors r)
+	start_receiver r 10.82.0.2 "$dir/out"
+	send_records s 10.82.0.2 $n
+	stop_receiver "$dir/out"
+	errs1=$(udp_csum_errors r)
+	stop_relay "$dir/relay"
+	js=$(fault_json r r0)
+	echo "# fault: $js"
+	corrupted=$(fault_counter "$js" corrupted)
+	intact=$(grep -acxE 'p2pkp-test-seq [0-9]{6} abcdefgh' "$dir/out" || true)
+	echo "# corrupted $corrupted, UDP checksum errors $((errs1 - errs0)), intact arrivals $intact"
+	assert_eq "$((errs1 - errs0))" "$corrupted" "UDP checksum errors"
+	assert_eq "$intact" "$((n - corrupted))" "intact datagrams received"
+	assert_eq "$(stat -c %s "$dir/out")" "$((intact * REC))" "received bytes"
+	within "$corrupted" $((n * 17 / 100)) $((n * 23 / 100)) "corrupted at 20%"
+}
+
+test_fault_ipv6() {
+	local dir js n=400 got
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	in_ns m "$FAULT" load m0 --drop 50 --seed 3
+	start_receiver r fd81:2::1 "$dir/out" -6
+	send_records s fd81:2::1 $n
+	stop_receiver "$dir/out"
+	js=$(fault_json)
+	echo "# fault: $js"
+	got=$(seqs "$dir/out" | wc -l)
+	assert_eq "$(fault_counter "$js" seen)" $n "IPv6 P2PKP datagrams seen"
+	assert_eq "$got" "$(fault_counter "$js" passed)" "received over IPv6"
+	within "$got" $((n * 40 / 100)) $((n * 60 / 100)) "passed at 50% drop"
+}
+
+# other_traffic_works NS DST4 DST6 RNS DIR: ping, ping6, TCP and UDP to another port.
+other_traffic_works() {
+	local ns=$1 dst=$2 dst6=$3 rns=$4 dir=$5
+	in_ns "$ns" ping -c 3 -i 0.2 -W 2 -q "$dst" >/dev/null || fail "ping failed"
+	in_ns "$ns" ping -6 -c 3 -i 0.2 -W 2 -q "$dst6" >/dev/null || fail "ping6 failed"
+
+	head -c 300000 /dev/urandom >"$dir/blob"
+	bg_exec "$rns" timeout "$(scaled 20)" nc -l -N "$dst" 5001 >"$dir/tcp.out"
+	wait_for 5 listening "$rns" tcp 5001
+	in_ns "$ns" timeout "$(scaled 15)" nc -N "$dst" 5001 <"$dir/blob" || fail "TCP send failed"
+	wait "$BG_PID" || true
+	cmp -s "$dir/blob" "$dir/tcp.out" || fail "TCP payload altered"
+
+	bg_exec "$rns" timeout "$(scaled 10)" nc -u -l -W 1 "$dst" 5002 >"$dir/udp.out"
+	wait_for 5 listening "$rns" udp 5002
+	echo "other udp port, long enough to be p2pkp" |
+		in_ns "$ns" timeout "$(scaled 5)" nc -u -w 1 "$dst" 5002
+	wait "$BG_PID" || true
+	assert_eq "$(cat "$dir/udp.out")" "other udp port, long enough to be p2pkp" "UDP payload"
+}
+
+test_fault_other_traffic_unaffected() {
+	local dir js
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	in_ns m "$FAULT" load m0 --drop 100
+	other_traffic_works s 10.81.2.1 fd81:2::1 r "$dir"
+	start_receiver r 10.81.2.1 "$dir/out"
+	send_records s 10.81.2.1 100
+	stop_receiver "$dir/out"
+	js=$(fault_json)
+	echo "# fault: $js"
+	assert_eq "$(stat -c %s "$dir/out")" 0 "P2PKP bytes through a 100% drop"
+	assert_eq "$(fault_counter "$js" dropped)" 100 "dropped"
+	[ "$(fault_counter "$js" other)" -gt 10 ] || fail "other traffic not counted: $js"
+}
+
+test_fault_cli() {
+	local js
+	need_tools
+	routed_topology
+	expect_status 0 in_ns m "$FAULT" load m0 --drop 0.5 --corrupt 1.25 --fix-csum --seed 99
+	assert_contains "$OUT" "loaded (native mode)"
+	js=$(fault_json)
+	assert_eq "$(echo "$js" | jq -r .drop_ppm)" 5000 "drop_ppm"
+	assert_eq "$(echo "$js" | jq -r .corrupt_ppm)" 12500 "corrupt_ppm"
+	assert_eq "$(echo "$js" | jq -r .fix_csum)" true "fix_csum"
+	assert_eq "$(echo "$js" | jq -r .seed)" 99 "seed"
+	assert_eq "$(echo "$js" | jq -r .port)" $PORT "port"
+	for c in seen passed dropped corrupted other; do
+		[ "$(fault_counter "$js" $c)" -ge 0 ] || fail "counter $c missing: $js"
+	done
+	expect_status 0 in_ns m "$FAULT" stats m0
+	assert_contains "$OUT" "drop 0.5%, corrupt 1.25% (checksum fixed), seed 99"
+	# Loading again changes the parameters in place.
+	expect_status 0 in_ns m "$FAULT" load m0 --drop 30% --port 9000
+	assert_contains "$OUT" "replaced"
+	assert_eq "$(fault_json | jq -r .drop_ppm)" 300000 "drop_ppm after reload"
+	assert_eq "$(fault_json | jq -r .port)" 9000 "port after reload"
+	expect_status 1 in_ns m "$FAULT" load m0 --mode skb
+	assert_contains "$OUT" "attached in native mode; unload it first"
+	expect_status 0 in_ns m "$FAULT" unload m0
+	in_ns m ip -d link show dev m0 | grep -q 'prog/xdp' && fail "XDP left after unload"
+	expect_status 0 in_ns m "$FAULT" load m0 --mode skb --drop 1
+	assert_eq "$(fault_json | jq -r .mode)" skb "mode"
+	expect_status 0 in_ns m "$FAULT" unload m0
+
+	expect_status 1 in_ns m "$FAULT" unload m0
+	assert_eq "$OUT" "m0: the fault program is not loaded"
+	expect_status 1 in_ns m "$FAULT" stats m0
+	assert_eq "$OUT" "m0: the fault program is not loaded"
+	expect_status 1 in_ns m "$FAULT" stats m0 --json
+	assert_eq "$(echo "$OUT" | jq -r .loaded)" false "loaded"
+	expect_status 1 in_ns m "$FAULT" load nosuchdev0
+	assert_eq "$OUT" "no such device: nosuchdev0"
+	expect_status 2 in_ns m "$FAULT" load m0 --drop 101
+	assert_eq "$OUT" "invalid value '101' for --drop: expected a percentage from 0 to 100"
+	expect_status 2 in_ns m "$FAULT" load m0 --drop ten
+	assert_contains "$OUT" "invalid value 'ten' for --drop"
+	expect_status 2 in_ns m "$FAULT" load m0 --drop 60 --corrupt 50
+	assert_eq "$OUT" "--drop and --corrupt add up to more than 100%"
+	expect_status 2 in_ns m "$FAULT" load m0 --seed -1
+	assert_contains "$OUT" "invalid value '-1' for --seed"
+	expect_status 2 in_ns m "$FAULT" frobnicate
+	assert_contains "$OUT" "unknown command 'frobnicate'"
+	expect_status 0 "$FAULT" load --help
+	assert_contains "$OUT" "Usage: p2pkp-fault load"
+	assert_contains "$OUT" "--fix-csum"
+	# Another program on the device is never replaced.
+	in_ns m "$P2PKP" load m0 >/dev/null 2>&1 || skip "steering program does not load"
+	expect_status 1 in_ns m "$FAULT" load m0 --drop 1
+	assert_contains "$OUT" "another XDP program"
+}
+
+# --- p2pkp-relay (AF_PACKET, bridged middle) -------------------------------------
+
+test_relay_transparent() {
+	local dir
+	need_tools
+	bridged_topology
+	dir=$(new_tmpdir)
+	records 500 >"$dir/exp"
+	start_relay "$dir/relay"
+	# ARP and ND cross the relay like any other frame.
+	other_traffic_works s 10.82.0.2 fd82::2 r "$dir"
+	start_receiver r 10.82.0.2 "$dir/out"
+	send_records s 10.82.0.2 500
+	stop_receiver "$dir/out"
+	stop_relay "$dir/relay"
+	cmp -s "$dir/exp" "$dir/out" || fail "P2PKP stream altered by a relay without faults"
+	assert_eq "$(relay_counter p2pkp)" 500 "P2PKP frames relayed"
+	assert_eq "$(relay_counter forwarded)" 500 "forwarded unharmed"
+	assert_eq "$(relay_counter tx_errors)" 0 "send errors"
+}
+
+# late_arrivals FILE: datagrams that arrived after one with a higher number.
+late_arrivals() {
+	seqs "$1" | awk 'BEGIN { max = -1 } { if ($1 < max) late++; else max = $1 } END { print late + 0 }'
+}
+
+test_relay_faults() {
+	local dir n=2000 got uniq dups late dropped
+	need_tools
+	bridged_topology
+	dir=$(new_tmpdir)
+	start_relay "$dir/relay" --dup 10 --reorder 10 --reorder-depth 3 --drop 5 --seed 11
+	in_ns s ping -c 1 -W 2 -q 10.82.0.2 >/dev/null || fail "no ping through the relay"
+	start_receiver r 10.82.0.2 "$dir/out"
+	send_records s 10.82.0.2 $n
+	stop_receiver "$dir/out"
+	stop_relay "$dir/relay"
+	got=$(seqs "$dir/out" | wc -l)
+	uniq=$(seqs "$dir/out" | sort -u | wc -l)
+	dups=$((got - uniq))
+	late=$(late_arrivals "$dir/out")
+	dropped=$((n - uniq))
+	echo "# sent $n: received $got, lost $(pct $dropped $n), duplicated $(pct $dups $n), late $(pct "$late" $n)"
+	assert_eq "$(relay_counter p2pkp)" $n "P2PKP frames seen by the relay"
+	assert_eq "$(($(relay_counter forwarded) + $(relay_counter dropped) + $(relay_counter duplicated) + \
+		$(relay_counter reordered) + $(relay_counter hold_full)))" $n "relay verdicts"
+	assert_eq "$got" "$((n - $(relay_counter dropped) + $(relay_counter duplicated)))" "received"
+	assert_eq "$dropped" "$(relay_counter dropped)" "lost datagrams"
+	assert_eq "$dups" "$(relay_counter duplicated)" "duplicate datagrams"
+	within "$dropped" $((n * 2 / 100)) $((n * 8 / 100)) "dropped at 5%"
+	within "$dups" $((n * 7 / 100)) $((n * 13 / 100)) "duplicated at 10%"
+	within "$late" $((n * 7 / 100)) $((n * 13 / 100)) "reordered at 10%"
+	# No loop: the receiver side sent almost nothing (ARP), and nothing came back.
+	[ "$(relay_counter rx_b)" -lt 50 ] || fail "frames looping: $RELAY_JSON"
+	assert_eq "$(relay_counter tx_errors)" 0 "send errors"
+}
+
+test_relay_same_seed_same_faults() {
+	local dir run
+	need_tools
+	bridged_topology
+	dir=$(new_tmpdir)
+	for run in 1 2; do
+		start_relay "$dir/relay" --dup 20 --drop 20 --seed 3
+		start_receiver r 10.82.0.2 "$dir/out"
+		send_records s 10.82.0.2 300
+		stop_receiver "$dir/out"
+		stop_relay "$dir/relay"
+		seqs "$dir/out" >"$dir/run$run"
+	done
+	cmp "$dir/run1" "$dir/run2" || fail "seed 3 gave different faults in two runs"
+}
+
+test_relay_bounded_and_errors() {
+	local dir start
+	need_tools
+	bridged_topology
+	dir=$(new_tmpdir)
+	start=$SECONDS
+	expect_status 0 in_ns m timeout 10 "$RELAY" m0 m1 --duration 1 --json
+	[ $((SECONDS - start)) -le 5 ] || fail "--duration 1 took $((SECONDS - start)) s"
+	assert_eq "$(echo "$OUT" | grep '^{' | jq -r .counters.tx_errors)" 0 "tx_errors"
+	expect_status 1 in_ns m "$RELAY" m0 nosuchdev0 --duration 1
+	assert_eq "$OUT" "no such device: nosuchdev0"
+	expect_status 1 in_ns m "$RELAY" m0 m0 --duration 1
+	assert_contains "$OUT" "the two devices must differ"
+	expect_status 2 in_ns m "$RELAY" m0 m1 --dup 50 --reorder 60
+	assert_eq "$OUT" "--drop, --dup and --reorder add up to more than 100%"
+	expect_status 2 in_ns m "$RELAY" m0 m1 --reorder-depth 0
+	assert_contains "$OUT" "invalid value '0' for --reorder-depth"
+	expect_status 0 "$RELAY" --help
+	assert_contains "$OUT" "--reorder-depth N"
+	# SIGINT ends it too, with the counters printed.
+	bg_exec m "$RELAY" m0 m1 --duration "$(scaled 30)" >"$dir/out" 2>"$dir/err"
+	wait_for 5 grep -q "relaying between" "$dir/err" || fail "relay did not start"
+	kill -INT "$BG_PID"
+	wait "$BG_PID" || fail "relay exited non-zero after SIGINT"
+	assert_contains "$(cat "$dir/out")" "m0 <-> m1"
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * p2pkp-fault: attaching, finding and reading the fault-injection XDP program
+ * (bpf/p2pkp_fault.bpf.c). The program attached to the device is the only
+ * state: its .rodata holds the configuration, its maps the counters.
+ */
+#ifndef P2PKP_FAULT_H
+#define P2PKP_FAULT_H
+
+#include <linux/types.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#define FAULT_PROG_NAME	   "p2pkp_fault"
+#define FAULT_STATS_MAP	   "fault_stats"
+#define FAULT_RNG_MAP	   "fault_rng"
+#define FAULT_F_FIX_CSUM   1U /* as in the BPF program */
+#define FAULT_PPM	   1000000U
+#define FAULT_MAX_COUNTERS 16
+
+enum fault_mode {
+	FAULT_MODE_AUTO, /* native, falling back to skb */
+	FAULT_MODE_NATIVE,
+	FAULT_MODE_SKB,
+};
+
+struct fault_params {
+	__u16 port; /* host order */
+	__u32 drop_ppm;
+	__u32 corrupt_ppm;
+	__u32 flags; /* FAULT_F_* */
+	__u64 seed;
+};
+
+/* The fault program as found on a device. */
+struct fault_info {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	__u32 prog_id;
+	enum fault_mode mode;
+	struct fault_params params;
+	int prog_fd;
+	int stats_fd;
+	int rodata_fd;
+	int rng_fd;
+};
+
+/* Counters summed over CPUs, named after the members of the program's struct. */
+struct fault_counters {
+	unsigned int n;
+	char names[FAULT_MAX_COUNTERS][32];
+	__u64 values[FAULT_MAX_COUNTERS];
+};
+
+const char *fault_mode_name(enum fault_mode mode);
+/* Resolve a device name; one clear message and -ENODEV if it does not exist. */
+int fault_ifindex(const char *ifname);
+/*
+ * Attach the program with params to ifname, replacing an earlier fault
+ * program there (*replaced tells). Refuses, with one message, to replace any
+ * other XDP program.
+ */
+int fault_load(const char *ifname, const struct fault_params *params, enum fault_mode mode,
+	       bool *replaced);
+/* Detach the fault program; -ENOENT (after a message) if it is not attached. */
+int fault_unload(const char *ifname);
+/* Find the fault program on ifname: 0, -ENOENT if absent, other -errno. */
+int fault_find(const char *ifname, struct fault_info *info);
+void fault_info_close(struct fault_info *info);
+int fault_read_counters(const struct fault_info *info, struct fault_counters *out);
+
+#endif /* P2PKP_FAULT_H */

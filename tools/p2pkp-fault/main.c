@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * p2pkp-fault: drop and corrupt a fraction of P2PKP datagrams on a middle hop
+ * with an XDP program, reproducibly (seeded), for the transfer tests.
+ *
+ *   p2pkp-fault load DEV [--port P] [--drop PCT] [--corrupt PCT] [--fix-csum]
+ *                        [--seed N] [--mode auto|native|skb]
+ *   p2pkp-fault unload DEV
+ *   p2pkp-fault stats DEV [--json]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "fault.h"
+#include "log.h"
+#include "options.h"
+#include "p2pkp_shared.h"
+
+#define PROG	   "p2pkp-fault"
+#define EXIT_USAGE 2
+
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's failures surface as our own one-line errors; details are debug. */
+	p2pkp_vlog(P2PKP_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+/* Returns -1 to go on, or the exit code to return now. */
+static int parse_or_exit(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
+{
+	/* Our own --help, so the synopsis names this tool. */
+	if (wants_help(argc, argv)) {
+		p2pkp_print_usage(cmd, PROG, stdout);
+		return 0;
+	}
+	if (p2pkp_parse_opts(cmd, argc, argv, cfg))
+		return EXIT_USAGE;
+	return -1;
+}
+
+static bool require_root(const char *cmdname)
+{
+	if (geteuid() == 0)
+		return true;
+	pr_warn("%s %s: must be run as root (XDP needs CAP_NET_ADMIN and CAP_BPF)\n", PROG,
+		cmdname);
+	return false;
+}
+
+/* "10", "0.5", "30%": a percentage with decimals, as parts per million. */
+static int parse_pct(const char *opt, const char *arg, __u32 *ppm)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = arg ? strtod(arg, &end) : 0;
+	if (arg && *end == '%')
+		end++;
+	if (arg && (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 100)) {
+		pr_warn("invalid value '%s' for --%s: expected a percentage from 0 to 100\n", arg,
+			opt);
+		return -EINVAL;
+	}
+	/* Rounded by hand: the tools link without libm. */
+	*ppm = (__u32)(v * (FAULT_PPM / 100) + 0.5);
+	return 0;
+}
+
+static int parse_seed(const char *arg, __u64 *seed)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!arg)
+		return 0;
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		pr_warn("invalid value '%s' for --seed: expected an integer from 0 to 2^64-1\n",
+			arg);
+		return -EINVAL;
+	}
+	*seed = v;
+	return 0;
+}
+
+static const struct p2pkp_enum_val mode_vals[] = {
+	{"auto", FAULT_MODE_AUTO},
+	{"native", FAULT_MODE_NATIVE},
+	{"skb", FAULT_MODE_SKB},
+	{NULL, 0},
+};
+
+#define OPT_DEV(cfg_t)                                                                             \
+	{                                                                                          \
+		.name = "dev", .type = P2PKP_OPT_STRING, .offset = offsetof(cfg_t, dev),           \
+		.metavar = "DEV", .help = "Network device (the middle hop's ingress)",             \
+		.positional = true, .required = true                                               \
+	}
+
+#define OPT_VERBOSE(cfg_t)                                                                         \
+	{                                                                                          \
+		.name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                      \
+		.offset = offsetof(cfg_t, verbose), .help = "Print debug messages, also libbpf's"  \
+	}
+
+/* --- load ------------------------------------------------------------------- */
+
+struct load_cfg {
+	const char *dev;
+	unsigned int port;
+	const char *drop;
+	const char *corrupt;
+	bool fix_csum;
+	const char *seed;
+	int mode;
+	bool verbose;
+};
+
+static const struct p2pkp_option load_opts[] = {
+	OPT_DEV(struct load_cfg),
+	{.name = "port",
+	 .short_name = 'p',
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct load_cfg, port),
+	 .metavar = "PORT",
+	 .help = "UDP destination port of the P2PKP datagrams (default 7471)",
+	 .min = 1,
+	 .max = 65535},
+	{.name = "drop",
+	 .short_name = 'd',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct load_cfg, drop),
+	 .metavar = "PCT",
+	 .help = "Drop PCT percent of them, decimals allowed (default 0)"},
+	{.name = "corrupt",
+	 .short_name = 'c',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct load_cfg, corrupt),
+	 .metavar = "PCT",
+	 .help = "Flip one payload byte in PCT percent of them (default 0)"},
+	{.name = "fix-csum",
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct load_cfg, fix_csum),
+	 .help = "Fix the UDP checksum after corrupting, so only the protocol's CRC sees it"},
+	{.name = "seed",
+	 .short_name = 's',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct load_cfg, seed),
+	 .metavar = "N",
+	 .help = "Seed of the decisions: same seed, same packets, same faults (default 1)"},
+	{.name = "mode",
+	 .short_name = 'm',
+	 .type = P2PKP_OPT_ENUM,
+	 .offset = offsetof(struct load_cfg, mode),
+	 .metavar = "MODE",
+	 .help = "XDP attach mode; auto tries native, then skb",
+	 .enum_vals = mode_vals},
+	OPT_VERBOSE(struct load_cfg),
+	{.name = NULL},
+};
+
+static const struct p2pkp_cmd load_cmd = {
+	.name = "load",
+	.summary = "Attach the fault program to DEV: of the P2PKP datagrams arriving there, drop\n"
+		   "and corrupt the given fractions, chosen by a seeded generator; pass all other\n"
+		   "traffic untouched. Loading again replaces the parameters (counters restart).",
+	.opts = load_opts,
+};
+
+static int load_params(const struct load_cfg *cfg, struct fault_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = (__u16)cfg->port;
+	p->seed = 1;
+	p->flags = cfg->fix_csum ? FAULT_F_FIX_CSUM : 0;
+	if (parse_pct("drop", cfg->drop, &p->drop_ppm) ||
+	    parse_pct("corrupt", cfg->corrupt, &p->corrupt_ppm) || parse_seed(cfg->seed, &p->seed))
+		return -EINVAL;
+	/* Both slice one draw per datagram: together they cannot exceed all of them. */
+	if (p->drop_ppm + p->corrupt_ppm > FAULT_PPM) {
+		pr_warn("--drop and --corrupt add up to more than 100%%\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct load_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .mode = FAULT_MODE_AUTO};
+	struct fault_params params;
+	struct fault_info info;
+	bool replaced;
+	int ret;
+
+	ret = parse_or_exit(&load_cmd, argc, argv, &cfg);
+	if (ret >= 0)
+		return ret;
+	if (cfg.verbose)
+		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	if (load_params(&cfg, &params))
+		return EXIT_USAGE;
+	if (!require_root("load"))
+		return 1;
+	if (fault_load(cfg.dev, &params, cfg.mode, &replaced))
+		return 1;
+	if (fault_find(cfg.dev, &info)) {
+		pr_warn("%s: fault program vanished after loading\n", cfg.dev);
+		return 1;
+	}
+	pr_info("%s: fault program %u %s (%s mode), UDP port %u, drop %g%%, corrupt %g%%%s, "
+		"seed %" PRIu64 "\n",
+		cfg.dev, info.prog_id, replaced ? "replaced" : "loaded", fault_mode_name(info.mode),
+		params.port, params.drop_ppm / 10000.0, params.corrupt_ppm / 10000.0,
+		params.flags & FAULT_F_FIX_CSUM ? " (checksum fixed)" : "", (uint64_t)params.seed);
+	fault_info_close(&info);
+	return 0;
+}
+
+/* --- unload ----------------------------------------------------------------- */
+
+struct dev_cfg {
+	const char *dev;
+	bool json;
+	bool verbose;
+};
+
+static const struct p2pkp_option unload_opts[] = {
+	OPT_DEV(struct dev_cfg),
+	OPT_VERBOSE(struct dev_cfg),
+	{.name = NULL},
+};
+
+static const struct p2pkp_cmd unload_cmd = {
+	.name = "unload",
+	.summary = "Detach the fault program from DEV.",
+	.opts = unload_opts,
+};
+
+static int cmd_unload(int argc, char **argv)
+{
+	struct dev_cfg cfg = {0};
+	int ret;
+
+	ret = parse_or_exit(&unload_cmd, argc, argv, &cfg);
+	if (ret >= 0)
+		return ret;
+	if (cfg.verbose)
+		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	if (!require_root("unload"))
+		return 1;
+	if (fault_unload(cfg.dev))
+		return 1;
+	pr_info("%s: fault program unloaded\n", cfg.dev);
+	return 0;
+}
+
+/* --- stats ------------------------------------------------------------------ */
+
+static const struct p2pkp_option stats_opts[] = {
+	OPT_DEV(struct dev_cfg),
+	{.name = "json",
+	 .short_name = 'j',
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct dev_cfg, json),
+	 .help = "Print one JSON object"},
+	OPT_VERBOSE(struct dev_cfg),
+	{.name = NULL},
+};
+
+static const struct p2pkp_cmd stats_cmd = {
+	.name = "stats",
+	.summary = "Show the fault program on DEV: its parameters and counters (seen = passed +\n"
+		   "dropped + corrupted; other = not P2PKP). Exits 1 if it is not loaded.",
+	.opts = stats_opts,
+};
+
+static void print_stats_text(const struct fault_info *info, const struct fault_counters *c)
+{
+	const struct fault_params *p = &info->params;
+	unsigned int i;
+
+	printf("%s: fault program %u, %s mode, UDP port %u, drop %g%%, corrupt %g%% (checksum "
+	       "%s), seed %" PRIu64 "\n",
+	       info->ifname, info->prog_id, fault_mode_name(info->mode), p->port,
+	       p->drop_ppm / 10000.0, p->corrupt_ppm / 10000.0,
+	       p->flags & FAULT_F_FIX_CSUM ? "fixed" : "stale", (uint64_t)p->seed);
+	for (i = 0; i < c->n; i++)
+		printf("  %-10s %llu\n", c->names[i], (unsigned long long)c->values[i]);
+}
+
+static void print_stats_json(const struct fault_info *info, const struct fault_counters *c)
+{
+	const struct fault_params *p = &info->params;
+	unsigned int i;
+
+	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\",\"port\":%u,"
+	       "\"drop_ppm\":%u,\"corrupt_ppm\":%u,\"fix_csum\":%s,\"seed\":%" PRIu64
+	       ",\"counters\":{",
+	       info->ifname, info->prog_id, fault_mode_name(info->mode), p->port, p->drop_ppm,
+	       p->corrupt_ppm, p->flags & FAULT_F_FIX_CSUM ? "true" : "false", (uint64_t)p->seed);
+	for (i = 0; i < c->n; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", c->names[i],
+		       (unsigned long long)c->values[i]);
+	printf("}}\n");
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct fault_counters counters;
+	struct dev_cfg cfg = {0};
+	struct fault_info info;
+	int ret, err;
+
+	ret = parse_or_exit(&stats_cmd, argc, argv, &cfg);
+	if (ret >= 0)
+		return ret;
+	if (cfg.verbose)
+		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	if (!require_root("stats"))
+		return 1;
+	err = fault_find(cfg.dev, &info);
+	if (err == -ENOENT) {
+		if (cfg.json)
+			printf("{\"dev\":\"%s\",\"loaded\":false}\n", cfg.dev);
+		else
+			pr_warn("%s: the fault program is not loaded\n", cfg.dev);
+	}
+	if (err)
+		return 1;
+	err = fault_read_counters(&info, &counters);
+	if (err)
+		pr_warn("%s: cannot read the counters: %s\n", cfg.dev, strerror(-err));
+	else if (cfg.json)
+		print_stats_json(&info, &counters);
+	else
+		print_stats_text(&info, &counters);
+	fault_info_close(&info);
+	return err ? 1 : 0;
+}
+
+/* --- dispatch --------------------------------------------------------------- */
+
+struct subcommand {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+static const struct subcommand subcommands[] = {
+	{"load", "Attach the fault program to a device (or change its parameters)", cmd_load},
+	{"unload", "Detach the fault program from a device", cmd_unload},
+	{"stats", "Show the parameters and counters of the fault program", cmd_stats},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+	const struct subcommand *c;
+
+	fprintf(out,
+		"Usage: " PROG " COMMAND [options]\n\n"
+		"Drop and corrupt a seeded fraction of P2PKP datagrams with XDP, for tests.\n\n"
+		"Commands:\n");
+	for (c = subcommands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun '" PROG " COMMAND --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcommand *c;
+
+	libbpf_set_print(lib_print);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (c = subcommands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->main(argc - 1, argv + 1);
+	pr_warn(PROG ": unknown command '%s' (see '" PROG " --help')\n", argv[1]);
+	return EXIT_USAGE;
+}
