@@ -9,6 +9,16 @@
 
 #define MAX_OPTS 64
 
+/* "p2pkp-xdp load", or just the program for a tool without subcommands. */
+static const char *cmd_title(const struct p2pkp_cmd *cmd)
+{
+	static char title[96];
+
+	snprintf(title, sizeof(title), "%s%s%s", cmd->prog ? cmd->prog : "p2pkp-xdp",
+		 cmd->name[0] ? " " : "", cmd->name);
+	return title;
+}
+
 static void *cfg_field(void *cfg, const struct p2pkp_option *opt)
 {
 	return (char *)cfg + opt->offset;
@@ -145,18 +155,18 @@ static int parse_one_option(const struct p2pkp_cmd *cmd, int argc, char **argv, 
 			value = arg + 2;
 	}
 	if (!opt) {
-		pr_warn("%s: unknown option '%s' (see 'p2pkp-xdp %s --help')\n", cmd->name, arg,
-			cmd->name);
+		pr_warn("%s: unknown option '%s' (see '%s --help')\n", cmd_title(cmd), arg,
+			cmd_title(cmd));
 		return -EINVAL;
 	}
 	if (opt->type == P2PKP_OPT_FLAG) {
 		if (value) {
-			pr_warn("%s: option --%s takes no value\n", cmd->name, opt->name);
+			pr_warn("%s: option --%s takes no value\n", cmd_title(cmd), opt->name);
 			return -EINVAL;
 		}
 	} else if (!value) {
 		if (*i + 1 >= argc) {
-			pr_warn("%s: option --%s needs a value (%s)\n", cmd->name, opt->name,
+			pr_warn("%s: option --%s needs a value (%s)\n", cmd_title(cmd), opt->name,
 				opt->metavar ? opt->metavar : "VALUE");
 			return -EINVAL;
 		}
@@ -179,11 +189,11 @@ static int check_required(const struct p2pkp_cmd *cmd, const bool *seen)
 		if (!opt->required || seen[opt - cmd->opts])
 			continue;
 		if (opt->positional)
-			pr_warn("%s: missing %s (see 'p2pkp-xdp %s --help')\n", cmd->name,
-				opt->metavar, cmd->name);
+			pr_warn("%s: missing %s (see '%s --help')\n", cmd_title(cmd), opt->metavar,
+				cmd_title(cmd));
 		else
-			pr_warn("%s: missing required option --%s (see 'p2pkp-xdp %s --help')\n",
-				cmd->name, opt->name, cmd->name);
+			pr_warn("%s: missing required option --%s (see '%s --help')\n",
+				cmd_title(cmd), opt->name, cmd_title(cmd));
 		return -EINVAL;
 	}
 	return 0;
@@ -201,7 +211,7 @@ int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *c
 		const char *arg = argv[i];
 
 		if (!options_done && is_help(arg)) {
-			p2pkp_print_usage(cmd, NULL, stdout);
+			p2pkp_print_usage(cmd, stdout);
 			return P2PKP_PARSE_HELP;
 		}
 		if (!options_done && !strcmp(arg, "--")) {
@@ -216,8 +226,8 @@ int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *c
 		}
 		opt = nth_positional(cmd, npos++);
 		if (!opt) {
-			pr_warn("%s: unexpected argument '%s' (see 'p2pkp-xdp %s --help')\n",
-				cmd->name, arg, cmd->name);
+			pr_warn("%s: unexpected argument '%s' (see '%s --help')\n", cmd_title(cmd),
+				arg, cmd_title(cmd));
 			return -EINVAL;
 		}
 		seen[opt - cmd->opts] = true;
@@ -228,11 +238,11 @@ int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *c
 	return check_required(cmd, seen);
 }
 
-static void print_synopsis(const struct p2pkp_cmd *cmd, const char *prog, FILE *out)
+static void print_synopsis(const struct p2pkp_cmd *cmd, FILE *out)
 {
 	const struct p2pkp_option *opt;
 
-	fprintf(out, "Usage: %s %s [options]", prog ? prog : "p2pkp-xdp", cmd->name);
+	fprintf(out, "Usage: %s [options]", cmd_title(cmd));
 	for (opt = cmd->opts; opt->name; opt++) {
 		if (!opt->positional)
 			continue;
@@ -244,18 +254,17 @@ static void print_synopsis(const struct p2pkp_cmd *cmd, const char *prog, FILE *
 
 static void print_option_line(const struct p2pkp_option *opt, FILE *out)
 {
-	char left[64];
+	char left[64], flag[8] = "    ";
 
+	if (opt->short_name)
+		snprintf(flag, sizeof(flag), "-%c, ", opt->short_name);
 	if (opt->positional)
 		snprintf(left, sizeof(left), "%s", opt->metavar);
 	else if (opt->type == P2PKP_OPT_FLAG)
-		snprintf(left, sizeof(left), "%s%c%s--%s", opt->short_name ? "-" : "",
-			 opt->short_name ? opt->short_name : ' ', opt->short_name ? ", " : "  ",
-			 opt->name);
+		snprintf(left, sizeof(left), "%s--%s", flag, opt->name);
 	else
-		snprintf(left, sizeof(left), "%s%c%s--%s %s", opt->short_name ? "-" : "",
-			 opt->short_name ? opt->short_name : ' ', opt->short_name ? ", " : "  ",
-			 opt->name, opt->metavar ? opt->metavar : "VALUE");
+		snprintf(left, sizeof(left), "%s--%s %s", flag, opt->name,
+			 opt->metavar ? opt->metavar : "VALUE");
 	fprintf(out, "  %-26s %s", left, opt->help);
 	if (opt->type == P2PKP_OPT_ENUM) {
 		const struct p2pkp_enum_val *e;
@@ -270,12 +279,12 @@ static void print_option_line(const struct p2pkp_option *opt, FILE *out)
 	fprintf(out, "\n");
 }
 
-void p2pkp_print_usage(const struct p2pkp_cmd *cmd, const char *prog, FILE *out)
+void p2pkp_print_usage(const struct p2pkp_cmd *cmd, FILE *out)
 {
 	const struct p2pkp_option *opt;
 	bool any_positional = false;
 
-	print_synopsis(cmd, prog, out);
+	print_synopsis(cmd, out);
 	for (opt = cmd->opts; opt->name; opt++)
 		any_positional |= opt->positional;
 	if (any_positional) {

@@ -44,7 +44,8 @@ struct p2pkp_option {
 };
 
 struct p2pkp_cmd {
-	const char *name;
+	const char *prog; /* the program, for messages and the synopsis (NULL: "p2pkp-xdp") */
+	const char *name; /* the subcommand, or "" for a tool without subcommands */
 	const char *summary;
 	const struct p2pkp_option *opts; /* terminated by an entry with name == NULL */
 };
@@ -57,7 +58,7 @@ struct p2pkp_cmd {
  * line on stderr naming the problem.
  */
 int p2pkp_parse_opts(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg);
-void p2pkp_print_usage(const struct p2pkp_cmd *cmd, const char *prog, FILE *out);
+void p2pkp_print_usage(const struct p2pkp_cmd *cmd, FILE *out);
 /* Release the arrays of every P2PKP_OPT_LIST in cfg. */
 void p2pkp_free_opts(const struct p2pkp_cmd *cmd, void *cfg);
 const char *p2pkp_enum_name(const struct p2pkp_enum_val *vals, int value);

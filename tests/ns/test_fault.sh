@@ -12,18 +12,6 @@ RELAY=${P2PKP_RELAY:-$P2PKP_TOP/${BUILD:-build}/p2pkp-relay}
 PORT=7471
 REC=31 # bytes per record: "p2pkp-test-seq NNNNNN abcdefgh\n"
 
-# bg_exec NS CMD...: like bg_in_ns, but BG_PID is the command itself (ip netns
-# exec execs it), not a subshell around it, so that a signal sent to BG_PID
-# reaches the command and cleanup's kill ends it.
-bg_exec() {
-	local ns
-	ns=$(ns_name "$1")
-	shift
-	ip netns exec "$ns" "$@" &
-	BG_PID=$!
-	started_pids+=("$BG_PID")
-}
-
 need_tools() {
 	[ -x "$FAULT" ] || skip "$FAULT is not built"
 	[ -x "$RELAY" ] || skip "$RELAY is not built"
@@ -87,7 +75,7 @@ start_relay() {
 	local log=$1
 	shift
 	# --duration bounds it; no timeout(1) between us and it, so SIGTERM reaches it.
-	bg_exec m "$RELAY" m0 m1 --duration "$(scaled 60)" --json "$@" >"$log" 2>"$log.err"
+	bg_in_ns m "$RELAY" m0 m1 --duration "$(scaled 60)" --json "$@" >"$log" 2>"$log.err"
 	RELAY_PID=$BG_PID
 	wait_for 5 grep -q "relaying between" "$log.err" || fail "relay did not start: $(cat "$log.err")"
 }
@@ -129,7 +117,7 @@ send_records() {
 
 # start_receiver NS ADDR OUT [-4|-6]: nc on PORT writing every datagram to OUT.
 start_receiver() {
-	bg_exec "$1" timeout "$(scaled 60)" nc "${4:--4}" -u -l "$2" "$PORT" >"$3"
+	bg_in_ns "$1" timeout "$(scaled 60)" nc "${4:--4}" -u -l "$2" "$PORT" >"$3"
 	RECV_PID=$BG_PID
 	wait_for 5 listening "$1" udp "$PORT" || fail "receiver did not start"
 }
@@ -330,13 +318,13 @@ other_traffic_works() {
 	in_ns "$ns" ping -6 -c 3 -i 0.2 -W 2 -q "$dst6" >/dev/null || fail "ping6 failed"
 
 	head -c 300000 /dev/urandom >"$dir/blob"
-	bg_exec "$rns" timeout "$(scaled 20)" nc -l -N "$dst" 5001 >"$dir/tcp.out"
+	bg_in_ns "$rns" timeout "$(scaled 20)" nc -l -N "$dst" 5001 >"$dir/tcp.out"
 	wait_for 5 listening "$rns" tcp 5001
 	in_ns "$ns" timeout "$(scaled 15)" nc -N "$dst" 5001 <"$dir/blob" || fail "TCP send failed"
 	wait "$BG_PID" || true
 	cmp -s "$dir/blob" "$dir/tcp.out" || fail "TCP payload altered"
 
-	bg_exec "$rns" timeout "$(scaled 10)" nc -u -l -W 1 "$dst" 5002 >"$dir/udp.out"
+	bg_in_ns "$rns" timeout "$(scaled 10)" nc -u -l -W 1 "$dst" 5002 >"$dir/udp.out"
 	wait_for 5 listening "$rns" udp 5002
 	echo "other udp port, long enough to be p2pkp" |
 		in_ns "$ns" timeout "$(scaled 5)" nc -u -w 1 "$dst" 5002
@@ -511,7 +499,7 @@ test_relay_bounded_and_errors() {
 	expect_status 0 "$RELAY" --help
 	assert_contains "$OUT" "--reorder-depth N"
 	# SIGINT ends it too, with the counters printed.
-	bg_exec m "$RELAY" m0 m1 --duration "$(scaled 30)" >"$dir/out" 2>"$dir/err"
+	bg_in_ns m "$RELAY" m0 m1 --duration "$(scaled 30)" >"$dir/out" 2>"$dir/err"
 	wait_for 5 grep -q "relaying between" "$dir/err" || fail "relay did not start"
 	kill -INT "$BG_PID"
 	wait "$BG_PID" || fail "relay exited non-zero after SIGINT"

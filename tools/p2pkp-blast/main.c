@@ -184,6 +184,7 @@ static const struct p2pkp_option recv_opts[] = {
 };
 
 static const struct p2pkp_cmd recv_cmd = {
+	.prog = "p2pkp-blast",
 	.name = "recv",
 	.summary = "Receive N blast messages, check each, print a summary. Exits 0 if all N\n"
 		   "arrived intact within the timeout.",
@@ -424,6 +425,7 @@ static const struct p2pkp_option send_opts[] = {
 };
 
 static const struct p2pkp_cmd send_cmd = {
+	.prog = "p2pkp-blast",
 	.name = "send",
 	.summary = "Send N blast messages of BYTES each to ADDR:PORT, at PPS if given.",
 	.opts = send_opts,

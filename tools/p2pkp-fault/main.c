@@ -34,27 +34,14 @@ static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	return false;
-}
-
 /* Returns -1 to go on, or the exit code to return now. */
 static int parse_or_exit(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
 {
-	/* Our own --help, so the synopsis names this tool. */
-	if (wants_help(argc, argv)) {
-		p2pkp_print_usage(cmd, PROG, stdout);
+	int err = p2pkp_parse_opts(cmd, argc, argv, cfg);
+
+	if (err == P2PKP_PARSE_HELP)
 		return 0;
-	}
-	if (p2pkp_parse_opts(cmd, argc, argv, cfg))
-		return EXIT_USAGE;
-	return -1;
+	return err ? EXIT_USAGE : -1;
 }
 
 static bool require_root(const char *cmdname)
@@ -181,6 +168,7 @@ static const struct p2pkp_option load_opts[] = {
 };
 
 static const struct p2pkp_cmd load_cmd = {
+	.prog = PROG,
 	.name = "load",
 	.summary = "Attach the fault program to DEV: of the P2PKP datagrams arriving there, drop\n"
 		   "and corrupt the given fractions, chosen by a seeded generator; pass all other\n"
@@ -252,6 +240,7 @@ static const struct p2pkp_option unload_opts[] = {
 };
 
 static const struct p2pkp_cmd unload_cmd = {
+	.prog = PROG,
 	.name = "unload",
 	.summary = "Detach the fault program from DEV.",
 	.opts = unload_opts,
@@ -289,6 +278,7 @@ static const struct p2pkp_option stats_opts[] = {
 };
 
 static const struct p2pkp_cmd stats_cmd = {
+	.prog = PROG,
 	.name = "stats",
 	.summary = "Show the fault program on DEV: its parameters and counters (seen = passed +\n"
 		   "dropped + corrupted; other = not P2PKP). Exits 1 if it is not loaded.",

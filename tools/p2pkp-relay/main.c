@@ -139,9 +139,9 @@ static const struct p2pkp_option opts[] = {
 	{.name = NULL},
 };
 
-/* Named after the tool: options.c puts the name in front of its errors. */
 static const struct p2pkp_cmd cmd = {
-	.name = PROG,
+	.prog = PROG,
+	.name = "",
 	.summary = "Relay frames between DEV_A and DEV_B as a transparent bridge (AF_PACKET), and\n"
 		   "duplicate, reorder and drop a seeded fraction of the P2PKP datagrams (UDP to\n"
 		   "PORT); all other frames, ARP and ND included, cross unchanged. The fractions\n"
@@ -149,16 +149,6 @@ static const struct p2pkp_cmd cmd = {
 		   "stdout when the relay stops.",
 	.opts = opts,
 };
-
-static bool wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	return false;
-}
 
 /* "10", "0.5", "30%": a percentage with decimals, as parts per million. */
 static int parse_pct(const char *opt, const char *arg, __u32 *ppm)
@@ -305,15 +295,9 @@ int main(int argc, char **argv)
 	struct relay_params params;
 	int err;
 
-	if (wants_help(argc, argv)) {
-		struct p2pkp_cmd bare = cmd;
-
-		/* The synopsis is "PROG NAME": the tool has no subcommand to name. */
-		bare.name = "";
-		p2pkp_print_usage(&bare, PROG, stdout);
-		return 0;
-	}
 	err = p2pkp_parse_opts(&cmd, argc, argv, &cfg);
+	if (err == P2PKP_PARSE_HELP)
+		return 0;
 	if (err || to_params(&cfg, &params))
 		return EXIT_USAGE;
 	if (cfg.verbose)
