@@ -29,6 +29,8 @@
 #define REPORTS_PER_TICK 8
 #define UNKNOWN_LINK_NS	 (1000 * NSEC_PER_MSEC)
 #define MAX_STRANGERS	 16
+/* A closed session answers repeated CLOSEs this long (its answer may be lost). */
+#define CLOSE_LINGER_NS (1000 * NSEC_PER_MSEC)
 
 enum slot_state {
 	SLOT_NONE,     /* not announced yet */
@@ -51,6 +53,9 @@ struct slot {
 struct session {
 	bool used;
 	bool broken;
+	bool closed;   /* CLOSE answered: lingering for repeats */
+	bool close_ok; /* what the CLOSE answer said */
+	__u64 closed_ns;
 	__u64 linkid;
 	struct p2pkp_addr peer;
 	char name[P2PKP_ADDR_STRLEN];
@@ -179,7 +184,22 @@ static void save_states(struct session *s)
 	}
 }
 
-static void end_session(struct receiver *r, struct session *s, bool ok)
+/* Forget a session for good; with --once, that ends the run. */
+static void forget_session(struct receiver *r, struct session *s, bool ok)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+	if (r->o->once) {
+		r->finished = true;
+		r->failed |= !ok;
+	}
+}
+
+/*
+ * Close the session's files (partial ones keep their state for resume) and
+ * account for it. A closed session lingers to answer repeated CLOSEs.
+ */
+static void end_session(struct receiver *r, struct session *s, bool ok, bool linger)
 {
 	__u32 i;
 
@@ -194,12 +214,16 @@ static void end_session(struct receiver *r, struct session *s, bool ok)
 	r->res->sessions++;
 	r->res->files_ok += s->files_ok;
 	r->res->files_failed += s->files_failed;
-	free(s->slots);
-	memset(s, 0, sizeof(*s));
-	if (r->o->once) {
-		r->finished = true;
-		r->failed |= !ok;
+	if (!linger) {
+		forget_session(r, s, ok);
+		return;
 	}
+	free(s->slots);
+	s->slots = NULL;
+	s->file_count = 0;
+	s->closed = true;
+	s->close_ok = ok;
+	s->closed_ns = p2pkp_now_ns();
 }
 
 static bool sender_allowed(const struct receiver *r, const struct p2pkp_addr *a)
@@ -401,6 +425,10 @@ static __u16 finish_file(struct session *s, struct slot *sl)
 		s->bytes += sl->size;
 		break;
 	case P2PKP_R_CRC_MISMATCH:
+		pr_warn("%s: %s: CRC-32 mismatch, fetching it again\n", s->name,
+			p2pkp_rfile_name(sl->f));
+		sl->dirty = true;
+		break;
 	case P2PKP_R_INCOMPLETE:
 		sl->dirty = true;
 		break;
@@ -474,12 +502,19 @@ static void finish_dirs(struct session *s)
 
 static void on_close(struct receiver *r, struct session *s, const struct p2pkp_msg *m)
 {
-	bool ok = session_ok(s);
+	bool ok;
+
+	if (s->closed) {
+		send_result(r, &s->peer, s->linkid, m->msgid, m->command | P2PKP_CMD_RESPONSE,
+			    P2PKP_FILE_NONE, s->close_ok ? P2PKP_R_OK : P2PKP_R_INCOMPLETE, NULL);
+		return;
+	}
+	ok = session_ok(s);
 
 	finish_dirs(s);
 	send_result(r, &s->peer, s->linkid, m->msgid, m->command | P2PKP_CMD_RESPONSE,
 		    P2PKP_FILE_NONE, ok ? P2PKP_R_OK : P2PKP_R_INCOMPLETE, NULL);
-	end_session(r, s, ok && m->u.result.result == P2PKP_R_OK);
+	end_session(r, s, ok && m->u.result.result == P2PKP_R_OK, true);
 }
 
 static void on_abort(struct receiver *r, struct session *s, const struct p2pkp_msg *m)
@@ -494,7 +529,7 @@ static void on_abort(struct receiver *r, struct session *s, const struct p2pkp_m
 		return;
 	}
 	pr_warn("%s: sender aborted the session: %s\n", s->name, p2pkp_result_name(a->result));
-	end_session(r, s, false);
+	end_session(r, s, false, false);
 }
 
 /* --- DATA --------------------------------------------------------------------------- */
@@ -623,6 +658,8 @@ static bool handle_msg(struct receiver *r, const struct p2pkp_rx_msg *rx)
 		return false;
 	}
 	s = find_session(r, m.linkid, &rx->src);
+	if (s && s->closed && m.command != P2PKP_CMD_CLOSE)
+		return false; /* late traffic of a finished session */
 	if (s)
 		s->last_heard_ns = p2pkp_now_ns();
 	if (m.command == P2PKP_CMD_DATA) {
@@ -692,10 +729,15 @@ static void run_timers(struct receiver *r, __u64 now)
 
 		if (!s->used)
 			continue;
+		if (s->closed) {
+			if (now - s->closed_ns > CLOSE_LINGER_NS)
+				forget_session(r, s, s->close_ok);
+			continue;
+		}
 		if (now - s->last_heard_ns >
 		    s->broken * P2PKP_LINGER_MS * NSEC_PER_MSEC + r->giveup_ns) {
 			if (s->broken) {
-				end_session(r, s, false);
+				end_session(r, s, false, false);
 				continue;
 			}
 			pr_warn("%s: sender silent for %llu s; keeping the session %u s for a "
@@ -705,7 +747,7 @@ static void run_timers(struct receiver *r, __u64 now)
 			s->broken = true;
 			save_states(s);
 			if (r->o->once) {
-				end_session(r, s, false);
+				end_session(r, s, false, false);
 				continue;
 			}
 		}
@@ -727,8 +769,10 @@ static void end_all(struct receiver *r)
 
 	flush_batch(r);
 	for (i = 0; i < MAX_SESSIONS; i++)
-		if (r->sess[i].used)
-			end_session(r, &r->sess[i], false);
+		if (r->sess[i].used && r->sess[i].closed)
+			forget_session(r, &r->sess[i], r->sess[i].close_ok);
+		else if (r->sess[i].used)
+			end_session(r, &r->sess[i], false, false);
 }
 
 static void run(struct receiver *r)

@@ -30,6 +30,7 @@
 #define FD_CACHE       16
 #define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
 #define CRC_RETRIES    2
+#define CLOSE_TRIES    6 /* CLOSE transmissions before a settled session ends anyway */
 #define START_RATE_BPS (1000ull * 1000 * 1000)
 #define PROGRESS_NS    (250 * NSEC_PER_MSEC)
 #define CRC_CHUNK      (1 << 20)
@@ -817,20 +818,25 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 	}
 }
 
-static void on_close_reply(struct peer *p, const struct p2pkp_result_msg *r)
+/* The conversation is over: it succeeded if every file was verified or already there. */
+static void close_done(struct peer *p, __u16 close_result)
 {
-	if (p->state != PEER_CLOSING)
-		return;
-	if (p->res->files_failed || r->result != P2PKP_R_OK) {
-		peer_fail(p, r->result == P2PKP_R_OK ? P2PKP_R_IO : r->result,
+	if (p->res->files_failed || close_result != P2PKP_R_OK) {
+		peer_fail(p, close_result == P2PKP_R_OK ? P2PKP_R_IO : close_result,
 			  "%u of %u files failed (close: %s)", p->res->files_failed,
 			  p->res->files_ok + p->res->files_have + p->res->files_failed,
-			  p2pkp_result_name(r->result));
+			  p2pkp_result_name(close_result));
 		return;
 	}
 	p->state = PEER_DONE;
 	p->res->ok = true;
 	p->res->result = P2PKP_R_OK;
+}
+
+static void on_close_reply(struct peer *p, const struct p2pkp_result_msg *r)
+{
+	if (p->state == PEER_CLOSING)
+		close_done(p, r->result);
 }
 
 /* The receiver lost the session (it restarted): open it again, keep what is done. */
@@ -916,7 +922,10 @@ static void on_abort(struct sender *s, struct peer *p, const struct p2pkp_result
 		return;
 	}
 	if (r->result == P2PKP_R_UNKNOWN_LINK) {
-		if (p->state == PEER_ACTIVE || p->state == PEER_CLOSING)
+		/* While closing, every file is settled: the receiver closed already. */
+		if (p->state == PEER_CLOSING)
+			close_done(p, P2PKP_R_OK);
+		else if (p->state == PEER_ACTIVE)
 			reopen(s, p, now);
 		return;
 	}
@@ -995,8 +1004,15 @@ static void run_timers(struct sender *s, struct peer *p, __u64 now)
 	for (i = 0; i < P2PKP_REQ_MAX; i++) {
 		struct p2pkp_req *req = &p->reqs.r[i];
 
-		if (req->used && req->len && now >= req->due_ns)
-			transmit_req(s, p, req, now);
+		if (!req->used || !req->len || now < req->due_ns)
+			continue;
+		if (req->command == P2PKP_CMD_CLOSE && req->tries >= CLOSE_TRIES) {
+			/* Every file is settled; only the goodbye went unanswered. */
+			p2pkp_reqs_done(&p->reqs, req);
+			close_done(p, P2PKP_R_OK);
+			return;
+		}
+		transmit_req(s, p, req, now);
 	}
 	if (p->state == PEER_ACTIVE) {
 		while (p->next_announce < s->fl.n && p->reqs.n < P2PKP_REQ_MAX / 2) {

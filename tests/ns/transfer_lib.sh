@@ -7,13 +7,14 @@ random_file() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# start_recv NS DIR LOG [recv options...]: a receiver in the background, ready when this returns.
+# start_recv NS DIR LOG [recv options...]: a receiver on $RECV_DEV (veth0) in the background,
+# ready when this returns.
 start_recv() {
 	local ns=$1 dir=$2 log=$3
 	shift 3
 	mkdir -p "$dir"
-	bg_in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" recv --dev veth0 --out "$dir" --once --json "$@" \
-		>"$log.json" 2>"$log"
+	bg_in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" recv --dev "${RECV_DEV:-veth0}" --out "$dir" \
+		--once --json "$@" >"$log.json" 2>"$log"
 	RECV_PID=$BG_PID
 	wait_for 10 grep -q "receiving on" "$log" || fail "receiver did not start: $(cat "$log")"
 }
@@ -25,12 +26,12 @@ wait_recv() {
 	return $rc
 }
 
-# send_to NS LOG [send options and paths...]: run a sender to completion.
+# send_to NS LOG [send options and paths...]: run a sender on $SEND_DEV (veth0) to completion.
 send_to() {
 	local ns=$1 log=$2 rc=0
 	shift 2
-	in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" send --dev veth0 --json "$@" >"$log.json" \
-		2>"$log" || rc=$?
+	in_ns "$ns" timeout "$(scaled 120)" "$P2PKP" send --dev "${SEND_DEV:-veth0}" --json "$@" \
+		>"$log.json" 2>"$log" || rc=$?
 	return $rc
 }
 
