@@ -19,10 +19,14 @@
 #include "log.h"
 #include "wire.h"
 
-#define RX_BATCH	 64
-#define MAX_SESSIONS	 16
-#define MAX_FILES	 (1u << 20)
-#define FLUSH_AGE_NS	 (200 * 1000ull) /* a batch waits at most this for company */
+#define RX_BATCH     64
+#define MAX_SESSIONS 16
+#define MAX_FILES    (1u << 20)
+/*
+ * A batch waits at most this for company: writing on every wakeup gives one
+ * or two payloads per pwritev; waiting a little gives a hundred.
+ */
+#define FLUSH_AGE_NS	 (500 * 1000ull)
 #define REPORT_NS	 (P2PKP_REPORT_MS * NSEC_PER_MSEC)
 #define REPORT_IDLE_NS	 (1000 * NSEC_PER_MSEC)
 #define SAVE_NS		 (1000 * NSEC_PER_MSEC)
@@ -778,15 +782,12 @@ static void end_all(struct receiver *r)
 static void run(struct receiver *r)
 {
 	__u64 now;
-	int n, timeout;
 
 	while (!r->finished && !(r->o->stop && *r->o->stop)) {
+		/* Holding frames: wake within a millisecond to write them. */
+		receive(r, r->nheld ? 1 : 10);
 		now = p2pkp_now_ns();
-		timeout = r->nheld ? 0 : 10;
-		n = receive(r, timeout);
-		now = p2pkp_now_ns();
-		if (r->nheld && (n < RX_BATCH / 4 || now - r->batch_since_ns > FLUSH_AGE_NS) &&
-		    (n == 0 || now - r->batch_since_ns > FLUSH_AGE_NS))
+		if (r->nheld && now - r->batch_since_ns >= FLUSH_AGE_NS)
 			flush_batch(r);
 		run_timers(r, now);
 		p2pkp_tx_flush(r->t);
