@@ -173,6 +173,10 @@ demo: $(BIN)
 vmtest: all
 	$(Q)vmtest/vmtest.sh $(KERNELS)
 
+# SIZE=, RUNS=, QUICK=1: see tools/bench/bench.sh --help.
+bench: all
+	$(Q)tools/bench/bench.sh
+
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR))
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/p2pkp-xdp

@@ -37,8 +37,9 @@ test_receiver_restart_resumes() {
 	started_pids+=($!)
 	local send_pid=$!
 	sleep 2.5
-	# SIGKILL: no chance to save anything beyond the last periodic state.
-	pkill -KILL -f "recv --dev veth0 --out $work/out" || fail "no receiver to kill"
+	# SIGKILL to the receiver, the child of the timeout(1) we started: no chance to
+	# save anything beyond its last periodic state. timeout reaps it before it exits.
+	pkill -KILL -P "$RECV_PID" || fail "no receiver to kill"
 	wait "$RECV_PID" 2>/dev/null || true
 	[ ! -e "$work/out/resume.bin" ] || fail "an incomplete file appeared under its name"
 	ls "$work/out/.p2pkp-partial/"*.state >/dev/null || fail "no resume state left behind"
