@@ -158,3 +158,25 @@ test_bad_arguments() {
 	expect_status 1 in_ns b "$P2PKP" recv --dev nosuchdev0 --once --backend xdp
 	assert_contains "$OUT" "nosuchdev0"
 }
+
+# A progress line on a terminal, silence otherwise.
+test_progress_only_on_a_terminal() {
+	local src work
+	require_cmd script
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/p.bin" $((16 << 20))
+	start_recv b "$work/out" "$work/recv.log"
+	in_ns a script -qec "timeout $(scaled 60) $P2PKP send --dev veth0 --to 10.77.0.2 \
+		--rate 200M $src/p.bin" /dev/null >"$work/tty.out" 2>&1 ||
+		fail "send on a terminal failed: $(cat "$work/tty.out")"
+	wait_recv
+	grep -q "ETA" "$work/tty.out" || fail "no progress on a terminal: $(cat "$work/tty.out")"
+	grep -q "10.77.0.2:7471 100% done" "$work/tty.out" || fail "no final progress line"
+	start_recv b "$work/out2" "$work/recv2.log"
+	send_to a "$work/send.log" --to 10.77.0.2 "$src/p.bin" || fail "send failed"
+	wait_recv
+	grep -q "ETA" "$work/send.log" && fail "progress drawn without a terminal"
+	return 0
+}
