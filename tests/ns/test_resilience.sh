@@ -150,3 +150,50 @@ test_garbage_during_transfer() {
 	[ "$(json_field "$work/recv.log.json" bad_msgs)" -gt 0 ] || fail "garbage not counted"
 	[ ! -e /etc/evil ] && [ ! -e /tmp/p2pkp-evil12 ] || fail "hostile name escaped"
 }
+
+# Names past the protocol's 1024 bytes are refused by the sender, with the reason.
+test_name_too_long_refused() {
+	local src work deep comp
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	comp=$(printf 'n%.0s' $(seq 1 200))
+	deep="$src/top/$comp/$comp/$comp/$comp/$comp/$comp"
+	mkdir -p "$deep"
+	echo data >"$deep/file"
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --timeout 3 "$src/top"
+	assert_contains "$OUT" "1024"
+}
+
+# Without --once the receiver serves session after session, and on SIGTERM it
+# unloads the program it loaded and leaves nothing half-named.
+test_serves_until_sigterm() {
+	local src work i
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	mkdir -p "$work/out"
+	bg_in_ns b "$P2PKP" recv --dev veth0 --out "$work/out" 2>"$work/recv.log"
+	local recv_pid=$BG_PID
+	wait_for 10 grep -q "receiving on" "$work/recv.log" || fail "receiver did not start"
+	for i in 1 2 3; do
+		random_file "$src/s$i.bin" $((i << 20))
+		send_to a "$work/send$i.log" --to 10.77.0.2 "$src/s$i.bin" ||
+			fail "session $i failed: $(cat "$work/send$i.log")"
+		cmp "$src/s$i.bin" "$work/out/s$i.bin" || fail "session $i copy differs"
+	done
+	# A session cut short, then SIGTERM while nothing is running.
+	random_file "$src/cut.bin" $((32 << 20))
+	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate 50M --timeout 3 "$src/cut.bin" \
+		>/dev/null 2>&1
+	local send_pid=$BG_PID
+	sleep 1
+	kill -KILL "$send_pid"
+	wait "$send_pid" 2>/dev/null || true
+	kill -TERM "$recv_pid"
+	wait "$recv_pid" || fail "receiver exited non-zero after SIGTERM: $(cat "$work/recv.log")"
+	[ ! -e "$work/out/cut.bin" ] || fail "a cut-short file appeared under its name"
+	ls "$work/out/.p2pkp-partial/"*.state >/dev/null || fail "no resume state kept"
+	in_ns b ip -d link show dev veth0 | grep -q 'prog/xdp' && fail "steering program left loaded"
+	assert_eq "$(grep -c "complete: 1 files verified" "$work/recv.log")" 3 "sessions served"
+}
