@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # What `make vmtest` runs inside each VM (cwd = the repo): the feature probe
 # (informational: it says what this kernel offers), then the namespace suite,
-# `tests/run.sh ns`, whose exit code is the VM's result.  The environment
-# (P2PKP_TIMEOUT_SCALE, P2PKP_SKIP_TESTS) comes from vmtest.sh.  The suite's
-# logs are copied to the result share (build/vmtest/SERIES/io/test-logs/).
+# tests/ns/run.sh, whose exit code is the VM's result.  The environment
+# (P2PKP_TIMEOUT_SCALE, P2PKP_SIZE_DIVISOR, P2PKP_SKIP_TESTS) comes from
+# vmtest.sh.  The TAP lands in the result share (build/vmtest/SERIES/io/ns.tap).
 set -euo pipefail
 
 probe_rc=0
@@ -15,12 +15,9 @@ if [[ ! -x tests/run.sh ]]; then
 	echo "vmtest: tests/run.sh not found: the probe is the only test run"
 	exit "$probe_rc"
 fi
-echo "vmtest: tests/run.sh ns (P2PKP_TIMEOUT_SCALE=${P2PKP_TIMEOUT_SCALE:-1}, P2PKP_SKIP_TESTS='${P2PKP_SKIP_TESTS:-}')"
+echo "vmtest: tests/ns/run.sh (P2PKP_TIMEOUT_SCALE=${P2PKP_TIMEOUT_SCALE:-1}, P2PKP_SIZE_DIVISOR=${P2PKP_SIZE_DIVISOR:-1}, P2PKP_SKIP_TESTS='${P2PKP_SKIP_TESTS:-}')"
+# Each TAP line goes to the console as it happens (a slow test shows where it
+# is), and to the result share.
 rc=0
-tests/run.sh ns || rc=$?
-logs=${BUILD:-build}/test-logs
-if [[ -d $logs && -n ${VMTEST_IO:-} ]]; then
-	cp -r "$logs" "$VMTEST_IO/test-logs" || true
-	[[ -f $logs/ns.log ]] && sed 's/^/  ns.log: /' "$logs/ns.log"
-fi
+tests/ns/run.sh | tee "${VMTEST_IO:-/tmp}/ns.tap" || rc=$?
 exit "$rc"

@@ -12,7 +12,8 @@
 #
 # Environment: P2PKP_VMTEST_TIMEOUT (seconds per VM, default 540),
 # P2PKP_VMTEST_JOBS (VMs at once, default 2), P2PKP_VMTEST_MEM (default 2G),
-# P2PKP_VMTEST_CACHE (kernel cache), P2PKP_TIMEOUT_SCALE (default 6).
+# P2PKP_VMTEST_CACHE (kernel cache), P2PKP_TIMEOUT_SCALE (default 6),
+# P2PKP_SIZE_DIVISOR (default 8: test data and rates in the VM).
 #
 # Exit: 0 all passed; 1 any failed, timed out or gave back no exit code;
 # 77 none failed but some could not run (no qemu / kernel obtainable).
@@ -34,6 +35,8 @@ DENYLIST=${P2PKP_VMTEST_DENYLIST:-$VMTEST_DIR/DENYLIST}
 timeout_s=${P2PKP_VMTEST_TIMEOUT:-540}
 jobs_max=${P2PKP_VMTEST_JOBS:-2}
 scale=${P2PKP_TIMEOUT_SCALE:-6}
+# Emulated CPUs move the same code paths with an eighth of the data.
+size_divisor=${P2PKP_SIZE_DIVISOR:-8}
 
 declare -A pid_of=() rc_of=() kver_of=() secs_of=()
 series_list=()
@@ -113,7 +116,8 @@ start_vm() {
 		skips+=("$test")
 	done < <(denied_tests "$s")
 	"$VMTEST_DIR/run-in-vm.sh" -t "$timeout_s" \
-		-e "P2PKP_TIMEOUT_SCALE=$scale" -e "P2PKP_SKIP_TESTS=${skips[*]}" \
+		-e "P2PKP_TIMEOUT_SCALE=$scale" -e "P2PKP_SIZE_DIVISOR=$size_divisor" \
+		-e "P2PKP_SKIP_TESTS=${skips[*]}" \
 		"$s" -- vmtest/guest-suite.sh </dev/null \
 		> >(sed -u "s/^/[$s] /" | tee -a "$log") 2>&1 &
 	pid_of[$s]=$!

@@ -33,6 +33,18 @@ scaled() {
 	echo $(($1 * TIMEOUT_SCALE))
 }
 
+# Test data in MiB, and send rates in Mbit/s, divided by P2PKP_SIZE_DIVISOR:
+# emulated VMs move the same code paths with less data, in the same proportions.
+SIZE_DIVISOR=${P2PKP_SIZE_DIVISOR:-1}
+
+mib() {
+	echo $((($1 << 20) / SIZE_DIVISOR))
+}
+
+mbit() {
+	echo "$(($1 * 1000 / SIZE_DIVISOR))k"
+}
+
 cleanup() {
 	local pid ns d
 	# Never stop half-way: every namespace and process must go.

@@ -7,7 +7,7 @@ test_three_receivers_through_a_bridge() {
 	bridged_hosts 3
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/fan/out.bin" $((16 << 20))
+	random_file "$src/fan/out.bin" $(mib 16)
 	mkdir -p "$src/fan/empty"
 	for i in 1 2 3; do
 		start_recv "r$i" "$work/out$i" "$work/recv$i.log"
@@ -30,10 +30,10 @@ test_receiver_restart_resumes() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/resume.bin" $((48 << 20))
+	random_file "$src/resume.bin" $(mib 48)
 	start_recv b "$work/out" "$work/recv1.log"
 	in_ns a timeout "$(scaled 120)" "$P2PKP" send --dev veth0 --json --to 10.77.0.2 \
-		--rate 100M "$src/resume.bin" >"$work/send.log.json" 2>"$work/send.log" &
+		--rate "$(mbit 100)" "$src/resume.bin" >"$work/send.log.json" 2>"$work/send.log" &
 	started_pids+=($!)
 	local send_pid=$!
 	sleep 2.5
@@ -48,7 +48,7 @@ test_receiver_restart_resumes() {
 	wait_recv || fail "second receiver failed: $(cat "$work/recv2.log")"
 	cmp "$src/resume.bin" "$work/out/resume.bin" || fail "resumed copy differs"
 	written=$(json_field "$work/recv2.log.json" bytes_written)
-	[ "$written" -lt $((40 << 20)) ] || fail "nothing was resumed: $written bytes written again"
+	[ "$written" -lt $(mib 40) ] || fail "nothing was resumed: $written bytes written again"
 	assert_contains "$(cat "$work/send.log")" "re-opening"
 }
 
@@ -58,11 +58,11 @@ test_sender_killed_then_resent() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/again.bin" $((32 << 20))
+	random_file "$src/again.bin" $(mib 32)
 	start_recv b "$work/out" "$work/recv1.log" --timeout 2
 	# No timeout wrapper: the kill must reach the sender itself. It is bounded by
 	# its rate and its own give-up timer.
-	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate 60M --timeout 5 \
+	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate "$(mbit 60)" --timeout 5 \
 		"$src/again.bin" >/dev/null 2>&1
 	send_pid=$BG_PID
 	sleep 2
@@ -76,7 +76,7 @@ test_sender_killed_then_resent() {
 	wait_recv || fail "receiver failed: $(cat "$work/recv2.log")"
 	cmp "$src/again.bin" "$work/out/again.bin" || fail "copy differs"
 	written=$(json_field "$work/recv2.log.json" bytes_written)
-	[ "$written" -lt $((32 << 20)) ] || fail "nothing was resumed: $written bytes written"
+	[ "$written" -lt $(mib 32) ] || fail "nothing was resumed: $written bytes written"
 }
 
 # A symlink inside DIR that points out of it is never followed.
@@ -103,10 +103,10 @@ test_full_disk_refused() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/too-big.bin" $((8 << 20))
+	random_file "$src/too-big.bin" $(mib 8)
 	mkdir -p "$work/small"
 	# The tmpfs lives in the receiver's own mount namespace, which `ip netns exec` creates.
-	bg_in_ns b bash -c "mount -t tmpfs -o size=2m p2pkp-test '$work/small' &&
+	bg_in_ns b bash -c "mount -t tmpfs -o size=$(($(mib 8) / 4096))k p2pkp-test '$work/small' &&
 		timeout $(scaled 60) '$P2PKP' recv --dev veth0 --out '$work/small' --once --timeout 3 \
 			2>'$work/recv.log'; echo \$? >'$work/recv.rc'; ls -A '$work/small' >'$work/left'"
 	RECV_PID=$BG_PID
@@ -127,10 +127,10 @@ test_garbage_during_transfer() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/clean.bin" $((24 << 20))
+	random_file "$src/clean.bin" $(mib 24)
 	start_recv b "$work/out" "$work/recv.log"
 	in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --json --to 10.77.0.2 \
-		--rate 200M "$src/clean.bin" >"$work/send.log.json" 2>"$work/send.log" &
+		--rate "$(mbit 200)" "$src/clean.bin" >"$work/send.log.json" 2>"$work/send.log" &
 	send_pid=$!
 	started_pids+=("$send_pid")
 	# FILES naming "../../../etc/evil" and "/tmp/p2pkp-evil12": the golden vector with
@@ -177,14 +177,14 @@ test_serves_until_sigterm() {
 	local recv_pid=$BG_PID
 	wait_for 10 grep -q "receiving on" "$work/recv.log" || fail "receiver did not start"
 	for i in 1 2 3; do
-		random_file "$src/s$i.bin" $((i << 20))
+		random_file "$src/s$i.bin" $(mib $i)
 		send_to a "$work/send$i.log" --to 10.77.0.2 "$src/s$i.bin" ||
 			fail "session $i failed: $(cat "$work/send$i.log")"
 		cmp "$src/s$i.bin" "$work/out/s$i.bin" || fail "session $i copy differs"
 	done
 	# A session cut short, then SIGTERM while nothing is running.
-	random_file "$src/cut.bin" $((32 << 20))
-	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate 50M --timeout 3 "$src/cut.bin" \
+	random_file "$src/cut.bin" $(mib 32)
+	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate "$(mbit 50)" --timeout 3 "$src/cut.bin" \
 		>/dev/null 2>&1
 	local send_pid=$BG_PID
 	sleep 1

@@ -29,11 +29,11 @@ test_sizes_around_block() {
 	assert_eq "$(json_field "$LAST_WORK/send.log.json" files)" 9 "files"
 }
 
-test_64mib_xdp() {
+test_large_file_xdp() {
 	local src
 	two_hosts
 	src=$(new_tmpdir)
-	random_file "$src/big.bin" $((64 << 20))
+	random_file "$src/big.bin" $(mib 64) # 64 MiB on the host
 	xfer "$src" xdp xdp
 	assert_eq "$(json_field "$LAST_WORK/send.log.json" backend)" xdp "send backend"
 	assert_eq "$(json_field "$LAST_WORK/recv.log.json" backend)" xdp "recv backend"
@@ -61,7 +61,7 @@ test_socket_to_xdp() {
 	local src
 	two_hosts
 	src=$(new_tmpdir)
-	random_file "$src/data" $((8 << 20))
+	random_file "$src/data" $(mib 8)
 	xfer "$src" socket xdp
 }
 
@@ -69,7 +69,7 @@ test_xdp_to_socket() {
 	local src
 	two_hosts
 	src=$(new_tmpdir)
-	random_file "$src/data" $((8 << 20))
+	random_file "$src/data" $(mib 8)
 	xfer "$src" xdp socket
 }
 
@@ -78,7 +78,7 @@ test_ipv6() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/data6" $((8 << 20))
+	random_file "$src/data6" $(mib 8)
 	# The link-local addresses must be usable before neighbour discovery answers.
 	wait_for 5 bash -c "! ip -n $(ns_name a) -6 addr | grep -q tentative" || true
 	start_recv b "$work/out" "$work/recv.log" --backend xdp
@@ -166,10 +166,10 @@ test_progress_only_on_a_terminal() {
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/p.bin" $((16 << 20))
+	random_file "$src/p.bin" $(mib 16)
 	start_recv b "$work/out" "$work/recv.log"
 	in_ns a script -qec "timeout $(scaled 60) $P2PKP send --dev veth0 --to 10.77.0.2 \
-		--rate 200M $src/p.bin" /dev/null >"$work/tty.out" 2>&1 ||
+		--rate $(mbit 200) $src/p.bin" /dev/null >"$work/tty.out" 2>&1 ||
 		fail "send on a terminal failed: $(cat "$work/tty.out")"
 	wait_recv
 	grep -q "ETA" "$work/tty.out" || fail "no progress on a terminal: $(cat "$work/tty.out")"

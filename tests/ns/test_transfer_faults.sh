@@ -4,14 +4,15 @@
 source "$(dirname "${BASH_SOURCE[0]}")/transfer_lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/fault_lib.sh"
 
-# faulty_xfer DST SIZE_MIB: s → DST through the middle; checks the copy.
+# faulty_xfer DST SIZE_MIB [send options...]: s → DST through the middle; checks the copy.
 faulty_xfer() {
 	local dst=$1 size=$2 src work
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/lossy.bin" $((size << 20))
+	random_file "$src/lossy.bin" $(mib $size)
 	RECV_DEV=r0 start_recv r "$work/out" "$work/recv.log"
-	SEND_DEV=s0 send_to s "$work/send.log" --to "$dst" "$src/lossy.bin" ||
+	shift 2
+	SEND_DEV=s0 send_to s "$work/send.log" --to "$dst" "$@" "$src/lossy.bin" ||
 		fail "send failed: $(cat "$work/send.log")"
 	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
 	cmp "$src/lossy.bin" "$work/out/lossy.bin" || fail "copy differs"
@@ -42,13 +43,14 @@ test_drop_30pct() {
 	drop_test 30
 }
 
-# Requests, answers and reports are lost too.
-test_drop_10pct_both_ways() {
+# Requests, answers and reports are lost too. Paced to last about two seconds,
+# so some twenty REPORTs and a dozen answers meet 30 % loss on the way back.
+test_loss_both_ways() {
 	need_tools
 	routed_topology
 	in_ns m "$FAULT" load m0 --drop 10 --seed 7 >/dev/null
-	in_ns m "$FAULT" load m1 --drop 10 --seed 8 >/dev/null
-	faulty_xfer 10.81.2.1 8
+	in_ns m "$FAULT" load m1 --drop 30 --seed 8 >/dev/null
+	faulty_xfer 10.81.2.1 8 --rate "$(mbit 30)"
 	[ "$(fault_counter "$(fault_json m m1)" dropped)" -gt 0 ] || fail "no control loss"
 }
 
@@ -69,10 +71,10 @@ test_corrupt_hidden_from_checksum() {
 	routed_topology
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
-	random_file "$src/lossy.bin" $((4 << 20))
+	random_file "$src/lossy.bin" $(mib 4)
 	in_ns m "$FAULT" load m0 --corrupt 0.5 --fix-csum --seed 11 >/dev/null
 	RECV_DEV=r0 start_recv r "$work/out" "$work/recv.log"
-	SEND_DEV=s0 bg_in_ns s "$P2PKP" send --dev s0 --json --to 10.81.2.1 --rate 50M \
+	SEND_DEV=s0 bg_in_ns s "$P2PKP" send --dev s0 --json --to 10.81.2.1 --rate "$(mbit 50)" \
 		"$src/lossy.bin" >"$work/send.log.json" 2>"$work/send.log"
 	local send_pid=$BG_PID
 	# Once something was corrupted, let the rest through so the refetch is clean.
@@ -88,7 +90,7 @@ test_corrupt_hidden_from_checksum() {
 	cmp "$src/lossy.bin" "$work/out/lossy.bin" || fail "copy differs"
 	grep -q "lossy.bin: CRC-32 mismatch" "$work/recv.log" ||
 		fail "the corruption went unnoticed: $(cat "$work/recv.log")"
-	[ "$(json_field "$work/send.log.json" retransmitted)" -ge $(((4 << 20) / 1424)) ] ||
+	[ "$(json_field "$work/send.log.json" retransmitted)" -ge $(($(mib 4) / 1424)) ] ||
 		fail "the file was not sent again after its CRC mismatched"
 }
 
