@@ -47,8 +47,8 @@
 
 #define STATE_MAGIC	 "P2PKPST1"
 #define STATE_HDR_LEN	 (8 + 8 + 8 + 4 + 4 + 4) /* magic size mtime crc bs namelen */
-#define READBACK_BUF	 (256 * 1024)
-#define KEY_LEN		 16 /* hex digits of a 64-bit hash */
+#define READBACK_BUF	 (8 << 20)		 /* few reads per GiB when verifying */
+#define KEY_LEN		 16			 /* hex digits of a 64-bit hash */
 #define KEY_FILE_LEN	 (KEY_LEN + sizeof(".state.tmp"))
 #define MODE_BITS	 01777 /* permissions and sticky; no setuid/setgid */
 #define DIR_CREATE_MODE	 0755

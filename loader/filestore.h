@@ -71,7 +71,7 @@ int p2pkp_rfile_save_state(struct p2pkp_rfile *f);
 void p2pkp_rfile_close(struct p2pkp_rfile *f);
 
 /* A batch of payload writes, at most P2PKP_WBATCH_MAX payloads. */
-#define P2PKP_WBATCH_MAX 256
+#define P2PKP_WBATCH_MAX 1024 /* IOV_MAX: a whole batch fits one pwritev */
 
 struct p2pkp_wbatch_stats {
 	__u64 writes;	  /* pwritev() calls */

@@ -3,10 +3,9 @@
 #include "pacer.h"
 
 #define ADJUST_INTERVAL_NS (100 * NSEC_PER_MSEC)
-#define BURST_NS	   (200 * 1000ull) /* the bucket holds 200 µs of traffic */
-#define MIN_BURST_BYTES	   (64 * 1500)
-#define LOSS_HIGH_PPM	   10000 /* > 1 % lost: back off */
-#define LOSS_LOW_PPM	   2000	 /* < 0.2 % lost: speed up */
+#define BURST_NS	   (500 * 1000ull) /* the bucket holds 500 us of traffic */
+#define LOSS_HIGH_PPM	   10000	   /* > 1 % lost: back off */
+#define LOSS_LOW_PPM	   2000		   /* < 0.2 % lost: speed up */
 
 static void set_rate(struct p2pkp_pacer *p, __u64 bps)
 {
@@ -16,13 +15,18 @@ static void set_rate(struct p2pkp_pacer *p, __u64 bps)
 		bps = p->max_bps;
 	p->rate_bps = bps;
 	p->burst_bytes = bps / 8 * BURST_NS / NSEC_PER_SEC;
-	if (p->burst_bytes < MIN_BURST_BYTES)
-		p->burst_bytes = MIN_BURST_BYTES;
+	if (p->burst_bytes < p->min_burst)
+		p->burst_bytes = p->min_burst;
 }
 
-void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u64 now_ns)
+void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u64 min_burst,
+		      __u64 now_ns)
 {
-	*p = (struct p2pkp_pacer){.min_bps = 10 * 1000 * 1000, .max_bps = max_bps};
+	*p = (struct p2pkp_pacer){
+		.min_bps = 10 * 1000 * 1000,
+		.max_bps = max_bps,
+		.min_burst = min_burst,
+	};
 	set_rate(p, start_bps);
 	p->tokens = (__s64)p->burst_bytes;
 	p->last_ns = now_ns;

@@ -15,6 +15,7 @@ struct p2pkp_pacer {
 	__u64 min_bps;	   /* floor of the controller */
 	__u64 max_bps;	   /* ceiling: the operator's --rate, or the link */
 	__u64 burst_bytes; /* bucket depth */
+	__u64 min_burst;   /* never less: one whole batch of the sender */
 	__s64 tokens;	   /* bytes that may go now */
 	__u64 last_ns;	   /* last refill */
 	/* controller interval */
@@ -23,7 +24,9 @@ struct p2pkp_pacer {
 	__u64 lost_blocks; /* blocks reported missing in this interval */
 };
 
-void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u64 now_ns);
+/* min_burst: bytes of the sender's batch, so a whole batch can always go at once. */
+void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u64 min_burst,
+		      __u64 now_ns);
 /* Bytes that may be sent now (refills first). */
 __s64 p2pkp_pacer_avail(struct p2pkp_pacer *p, __u64 now_ns);
 void p2pkp_pacer_consume(struct p2pkp_pacer *p, __u32 bytes);

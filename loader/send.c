@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,8 +27,9 @@
 #include "wire.h"
 
 #define RX_BATCH       64
-#define TX_BATCH       64
+#define TX_BATCH       256
 #define FD_CACHE       16
+#define READ_BATCH     64		      /* blocks per preadv */
 #define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
 #define CRC_RETRIES    2
 #define CLOSE_TRIES    6 /* CLOSE transmissions before a settled session ends anyway */
@@ -96,6 +98,7 @@ struct sender {
 	__u32 cur_file;
 	__u64 cur_block;
 	__u64 cur_file_since_ns;
+	__u32 resend_rr; /* which receiver's retransmissions go first */
 	struct fd_slot fds[FD_CACHE];
 	__u64 fd_clock;
 	struct p2pkp_pacer pacer;
@@ -504,19 +507,34 @@ static __u8 *begin_data(struct sender *s, struct peer *p, struct p2pkp_tx_buf *b
 	return p2pkp_build_data(e, s->linkid, ++p->data_seq, f, b * s->block_size, len);
 }
 
-static int read_block(struct sender *s, __u32 f, __u64 b, __u8 *dst, __u32 len)
+/* Read blocks [b, b + n) of f, contiguous in the file, into iov with as few preadv as it takes. */
+static int read_run(struct sender *s, __u32 f, __u64 b, struct iovec *iov, __u32 n)
 {
+	off_t off = (off_t)(b * s->block_size);
 	int fd = file_fd(s, f);
-	ssize_t n;
+	ssize_t got;
 
 	if (fd < 0)
 		return fd;
-	n = pread(fd, dst, len, (off_t)(b * s->block_size));
-	if (n != (ssize_t)len) {
-		pr_warn("%s: %s at block %llu\n", s->fl.v[f].path,
-			n < 0 ? strerror(errno) : "file changed while sending",
-			(unsigned long long)b);
-		return n < 0 ? -errno : -EIO;
+	while (n) {
+		got = preadv(fd, iov, (int)n, off);
+		if (got <= 0) {
+			pr_warn("%s: %s at byte %lld\n", s->fl.v[f].path,
+				got < 0 ? strerror(errno) : "file changed while sending",
+				(long long)off);
+			return got < 0 ? -errno : -EIO;
+		}
+		off += got;
+		/* A short read: skip what arrived, go on with the rest. */
+		while (n && (size_t)got >= iov->iov_len) {
+			got -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n && got) {
+			iov->iov_base = (char *)iov->iov_base + got;
+			iov->iov_len -= (size_t)got;
+		}
 	}
 	return 0;
 }
@@ -542,85 +560,106 @@ static void fail_file_everywhere(struct sender *s, __u32 f)
 			pfile_set(s, &s->peer[i], f, PF_FAILED);
 }
 
-/*
- * Send block b of file f, read once, to every receiver that wants it. Returns
- * the number of DATA messages queued (0 if nobody wants it), or -errno.
- */
-static int send_new_block(struct sender *s, __u32 f, __u64 b)
+/* One DATA message being built: its frame, its encoder, where its payload goes. */
+struct data_msg {
+	struct p2pkp_tx_buf buf;
+	struct p2pkp_enc enc;
+	__u8 *payload;
+	__u32 len;
+};
+
+/* Start DATA for block b to p in a fresh frame; false if no frame is free. */
+static bool start_data(struct sender *s, struct peer *p, __u32 f, __u64 b, struct data_msg *m)
 {
-	struct p2pkp_tx_buf bufs[P2PKP_MAX_RECEIVERS];
-	struct p2pkp_enc e;
-	__u32 len = block_len(s, f, b), i, n = 0;
-	__u8 *first = NULL, *payload;
-	int err;
-
-	for (i = 0; i < s->npeers; i++) {
-		struct peer *p = &s->peer[i];
-
-		if (!peer_wants(s, p, f, b))
-			continue;
-		if (get_txbuf(s, &bufs[n]))
-			break;
-		payload = begin_data(s, p, &bufs[n], &e, f, b, len);
-		if (!payload) {
-			p2pkp_tx_abandon(s->t, &bufs[n]);
-			break;
-		}
-		if (!first) {
-			err = read_block(s, f, b, payload, len);
-			if (err) {
-				p2pkp_tx_abandon(s->t, &bufs[n]);
-				fail_file_everywhere(s, f);
-				return err;
-			}
-			first = payload;
-		} else {
-			memcpy(payload, first, len);
-		}
-		if (p2pkp_tx_put(s->t, &bufs[n], (__u32)p2pkp_enc_finish(&e), &p->addr)) {
-			p2pkp_tx_abandon(s->t, &bufs[n]);
-			continue;
-		}
-		note_data_sent(s, p, len, false);
-		n++;
-	}
-	return (int)n;
+	if (get_txbuf(s, &m->buf))
+		return false;
+	m->len = block_len(s, f, b);
+	m->payload = begin_data(s, p, &m->buf, &m->enc, f, b, m->len);
+	if (m->payload)
+		return true;
+	p2pkp_tx_abandon(s->t, &m->buf);
+	return false;
 }
 
-static int send_resend_block(struct sender *s, struct peer *p, __u32 f, __u64 b)
+static int put_data(struct sender *s, struct peer *p, struct data_msg *m, bool retrans)
 {
-	struct p2pkp_tx_buf buf;
-	struct p2pkp_enc e;
-	__u32 len = block_len(s, f, b);
-	__u8 *payload;
-	int err;
-
-	if (get_txbuf(s, &buf))
-		return -EAGAIN;
-	payload = begin_data(s, p, &buf, &e, f, b, len);
-	if (!payload) {
-		p2pkp_tx_abandon(s->t, &buf);
-		return -EINVAL;
+	if (p2pkp_tx_put(s->t, &m->buf, (__u32)p2pkp_enc_finish(&m->enc), &p->addr)) {
+		p2pkp_tx_abandon(s->t, &m->buf);
+		return 0;
 	}
-	err = read_block(s, f, b, payload, len);
-	if (err) {
-		p2pkp_tx_abandon(s->t, &buf);
-		fail_file_everywhere(s, f);
-		return err;
-	}
-	if (p2pkp_tx_put(s->t, &buf, (__u32)p2pkp_enc_finish(&e), &p->addr)) {
-		p2pkp_tx_abandon(s->t, &buf);
-		return -EHOSTUNREACH;
-	}
-	note_data_sent(s, p, len, true);
+	note_data_sent(s, p, m->len, retrans);
 	return 1;
 }
 
-/* One retransmission for p, lowest file first; 0 if it has none. */
-static int resend_one(struct sender *s, struct peer *p)
+/*
+ * Send blocks [b, b + n) of file f to every receiver in to[]: read once, with
+ * one preadv straight into the first receiver's frames, and copied from there
+ * into the others'. The first receiver's frames are queued last, so no flush
+ * can recycle a frame that is still a copy source. Returns the DATA messages
+ * queued, or -errno if the file cannot be read.
+ */
+static int send_run(struct sender *s, __u32 f, __u64 b, __u32 n, struct peer *const *to, __u32 nto,
+		    bool retrans)
+{
+	static struct data_msg first[READ_BATCH];
+	struct iovec iov[READ_BATCH];
+	struct data_msg copy;
+	__u32 i, k, got;
+	int err, queued = 0;
+
+	for (got = 0; got < n && start_data(s, to[0], f, b + got, &first[got]); got++)
+		iov[got] = (struct iovec){first[got].payload, first[got].len};
+	if (!got)
+		return 0;
+	err = read_run(s, f, b, iov, got);
+	if (err) {
+		for (i = 0; i < got; i++)
+			p2pkp_tx_abandon(s->t, &first[i].buf);
+		fail_file_everywhere(s, f);
+		return err;
+	}
+	for (k = 1; k < nto; k++) {
+		for (i = 0; i < got && start_data(s, to[k], f, b + i, &copy); i++) {
+			memcpy(copy.payload, first[i].payload, first[i].len);
+			queued += put_data(s, to[k], &copy, retrans);
+		}
+	}
+	for (i = 0; i < got; i++)
+		queued += put_data(s, to[0], &first[i], retrans);
+	return queued;
+}
+
+/* Receivers that want block b of f as new data; their number. */
+static __u32 wanting(const struct sender *s, __u32 f, __u64 b, struct peer **to)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < s->npeers; i++)
+		if (peer_wants(s, &s->peer[i], f, b))
+			to[n++] = (struct peer *)&s->peer[i];
+	return n;
+}
+
+/* How many blocks from b on the same receivers want, up to max. */
+static __u32 run_length(const struct sender *s, __u32 f, __u64 b, __u32 max, struct peer *const *to,
+			__u32 nto)
+{
+	__u64 end = file_blocks(s, f);
+	struct peer *next[P2PKP_MAX_RECEIVERS];
+	__u32 n = 1;
+
+	while (n < max && b + n < end && wanting(s, f, b + n, next) == nto &&
+	       !memcmp(next, to, nto * sizeof(*to)))
+		n++;
+	return n;
+}
+
+/* One run of retransmissions for p, lowest file first; 0 if it has none. */
+static int resend_some(struct sender *s, struct peer *p, __u32 budget)
 {
 	struct p2pkp_range r;
 	__u32 f;
+	int n;
 
 	if (p->state != PEER_ACTIVE)
 		return 0;
@@ -630,14 +669,16 @@ static int resend_one(struct sender *s, struct peer *p)
 		if ((pf->state != PF_SEND && pf->state != PF_VERIFY) || !pf->resend.n)
 			continue;
 		p->resend_hint = f;
-		if (!p2pkp_rangeset_pop(&pf->resend, 1, &r))
+		if (!p2pkp_rangeset_pop(&pf->resend, budget < READ_BATCH ? budget : READ_BATCH, &r))
 			continue;
-		return send_resend_block(s, p, f, r.start);
+		n = send_run(s, f, r.start, (__u32)(r.end - r.start), &p, 1, true);
+		if (n >= 0 && (__u64)n < r.end - r.start)
+			resend_add(pf, r.start + (__u64)n, r.end); /* out of frames: later */
+		return n;
 	}
 	p->resend_hint = s->fl.n;
 	return 0;
 }
-
 /* True while a live receiver has not answered for the cursor's file (briefly). */
 static bool cursor_waits(struct sender *s, __u64 now)
 {
@@ -655,32 +696,43 @@ static bool cursor_waits(struct sender *s, __u64 now)
 	return false;
 }
 
-static void advance_cursor(struct sender *s, __u64 now)
+static void advance_cursor(struct sender *s, __u64 blocks, __u64 now)
 {
-	if (++s->cur_block < file_blocks(s, s->cur_file))
+	s->cur_block += blocks;
+	if (s->cur_block < file_blocks(s, s->cur_file))
 		return;
 	s->cur_file++;
 	s->cur_block = 0;
 	s->cur_file_since_ns = now;
 }
 
-/* The next new block: messages queued, 0 if there is nothing to send now. */
-static int new_data_one(struct sender *s, __u64 now)
+/* The next run of new blocks, at most budget messages: messages queued, 0 if none now. */
+static int new_data_some(struct sender *s, __u32 budget, __u64 now)
 {
-	int skipped = 0, n;
+	struct peer *to[P2PKP_MAX_RECEIVERS];
+	__u32 nto, n, skipped = 0;
+	int queued;
 
 	while (s->cur_file < s->fl.n && skipped < 4096) {
 		if (!file_blocks(s, s->cur_file)) {
-			advance_cursor(s, now);
+			advance_cursor(s, 0, now);
 			continue;
 		}
 		if (cursor_waits(s, now))
 			return 0;
-		n = send_new_block(s, s->cur_file, s->cur_block);
-		advance_cursor(s, now);
-		if (n)
-			return n;
-		skipped++;
+		nto = wanting(s, s->cur_file, s->cur_block, to);
+		if (!nto) {
+			advance_cursor(s, 1, now);
+			skipped++;
+			continue;
+		}
+		n = budget / nto ? budget / nto : 1;
+		n = run_length(s, s->cur_file, s->cur_block, n < READ_BATCH ? n : READ_BATCH, to,
+			       nto);
+		queued = send_run(s, s->cur_file, s->cur_block, n, to, nto, false);
+		if (queued > 0)
+			advance_cursor(s, (__u64)queued / nto ? (__u64)queued / nto : 1, now);
+		return queued;
 	}
 	return 0;
 }
@@ -688,16 +740,23 @@ static int new_data_one(struct sender *s, __u64 now)
 /* Retransmissions first, then new data, while the pacer allows: one batch. */
 static void pump_data(struct sender *s, __u64 now)
 {
-	__u32 queued = 0, i, start = 0;
+	__u32 queued = 0, i, budget;
+	__s64 avail;
 	int n;
 
-	while (queued < TX_BATCH && p2pkp_pacer_avail(&s->pacer, now) >= (__s64)s->data_len) {
+	while (queued < TX_BATCH) {
+		avail = p2pkp_pacer_avail(&s->pacer, now);
+		if (avail < (__s64)s->data_len)
+			break;
+		budget = (__u32)(avail / s->data_len);
+		if (budget > TX_BATCH - queued)
+			budget = TX_BATCH - queued;
 		n = 0;
 		for (i = 0; i < s->npeers && n <= 0; i++)
-			n = resend_one(s, &s->peer[(start + i) % s->npeers]);
-		start++;
+			n = resend_some(s, &s->peer[(s->resend_rr + i) % s->npeers], budget);
+		s->resend_rr++;
 		if (n <= 0)
-			n = new_data_one(s, now);
+			n = new_data_some(s, budget, now);
 		if (n <= 0)
 			break;
 		p2pkp_pacer_consume(&s->pacer, (__u32)n * s->data_len);
@@ -1109,6 +1168,20 @@ static void cancel_all(struct sender *s, __u64 now)
 	p2pkp_tx_flush(s->t);
 }
 
+/* Until the pacer lets a whole batch go. */
+static __u64 batch_wait_ns(struct sender *s)
+{
+	p2pkp_pacer_avail(&s->pacer, p2pkp_now_ns());
+	return p2pkp_pacer_delay_ns(&s->pacer, TX_BATCH * s->data_len);
+}
+
+static void sleep_ns(__u64 ns)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+
+	nanosleep(&ts, NULL);
+}
+
 static void run(struct sender *s)
 {
 	__u64 now = p2pkp_now_ns(), wait_ns;
@@ -1123,9 +1196,9 @@ static void run(struct sender *s)
 			cancel_all(s, p2pkp_now_ns());
 			break;
 		}
-		now = p2pkp_now_ns();
-		wait_ns = data_pending(s) ? p2pkp_pacer_delay_ns(&s->pacer, s->data_len)
-					  : 10 * NSEC_PER_MSEC;
+		wait_ns = data_pending(s) ? batch_wait_ns(s) : 10 * NSEC_PER_MSEC;
+		if (wait_ns && wait_ns < NSEC_PER_MSEC)
+			sleep_ns(wait_ns); /* a whole batch goes at once: one read, one kick */
 		receive(s, wait_ns >= NSEC_PER_MSEC ? (int)(wait_ns / NSEC_PER_MSEC) : 0);
 		now = p2pkp_now_ns();
 		for (i = 0; i < s->npeers; i++)
@@ -1282,7 +1355,7 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 
 	s.start_ns = p2pkp_now_ns();
 	p2pkp_pacer_init(&s.pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
-			 o->max_rate_bps, s.start_ns);
+			 o->max_rate_bps, (__u64)TX_BATCH * s.data_len, s.start_ns);
 	run(&s);
 
 	res->bytes = s.fl.total_bytes;
