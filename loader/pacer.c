@@ -3,16 +3,18 @@
 #include "pacer.h"
 
 #define ADJUST_INTERVAL_NS (100 * NSEC_PER_MSEC)
-#define BURST_NS	   (500 * 1000ull) /* the bucket holds 500 us of traffic */
-#define LOSS_HIGH_PPM	   10000	   /* > 1 % lost: back off */
-#define LOSS_LOW_PPM	   2000		   /* < 0.2 % lost: speed up */
+/* Without --rate the controller still needs a ceiling: 100 Gbit/s. */
+#define CEILING_BPS   (100ull * 1000 * 1000 * 1000)
+#define BURST_NS      (500 * 1000ull) /* the bucket holds 500 us of traffic */
+#define LOSS_HIGH_PPM 10000	      /* > 1 % lost: back off */
+#define LOSS_LOW_PPM  2000	      /* < 0.2 % lost: speed up */
 
 static void set_rate(struct p2pkp_pacer *p, __u64 bps)
 {
 	if (bps < p->min_bps)
 		bps = p->min_bps;
-	if (p->max_bps && bps > p->max_bps)
-		bps = p->max_bps;
+	if (bps > (p->max_bps ? p->max_bps : CEILING_BPS))
+		bps = p->max_bps ? p->max_bps : CEILING_BPS;
 	p->rate_bps = bps;
 	p->burst_bytes = bps / 8 * BURST_NS / NSEC_PER_SEC;
 	if (p->burst_bytes < p->min_burst)
