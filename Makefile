@@ -78,7 +78,7 @@ deps:
 	$(Q)tools/deps.sh
 
 # --- BPF objects and skeletons ---------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c common/p2pkp_shared.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c common/p2pkp_shared.h $(wildcard bpf/*.h) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -175,7 +175,7 @@ vmtest: all
 
 # SIZE=, RUNS=, QUICK=1: see tools/bench/bench.sh --help.
 bench: all
-	$(Q)tools/bench/bench.sh
+	$(Q)BUILD=$(BUILD) tools/bench/bench.sh
 
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR))

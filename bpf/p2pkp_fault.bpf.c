@@ -9,23 +9,14 @@
  * same seed and the same packets give the same drops and the same flipped
  * bytes. Every P2PKP datagram consumes exactly one draw, whatever its fate.
  */
-#include <stdbool.h>
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "p2pkp_shared.h"
+#include "parse.bpf.h"
 
-#define MAX_VLAN_TAGS	 2
-#define MAX_IPV6_EXT_HDR 4
-#define IPV4_MF		 0x2000
-#define IPV4_OFFSET	 0x1fff
-#define PPM		 1000000ULL
+#define PPM 1000000ULL
 /*
  * Corruption hits the first MAX_FLIP_SPAN payload bytes: the verifier only
  * tracks packet pointers whose variable offset stays below 64 KiB, and the
@@ -83,22 +74,6 @@ struct {
 	__type(value, __u64);
 } fault_rng SEC(".maps");
 
-struct cursor {
-	void *pos;
-	void *end;    /* always data_end: the verifier bounds packet access by it */
-	__u32 l4_len; /* bytes the IP header says follow pos */
-};
-
-struct vlan_tag {
-	__be16 tci;
-	__be16 encap_proto;
-};
-
-struct ipv6_ext {
-	__u8 nexthdr;
-	__u8 hdrlen; /* in 8-byte units, not counting the first 8 bytes */
-};
-
 static __always_inline void count(enum fault_counter c)
 {
 	struct fault_stats *s;
@@ -135,125 +110,19 @@ static __always_inline __u64 splitmix64(__u64 *state)
 	return z ^ (z >> 31);
 }
 
-/* Returns the EtherType behind up to two VLAN tags, or -1 if truncated. */
-static __always_inline int parse_eth(struct cursor *c)
-{
-	struct ethhdr *eth = c->pos;
-	__u16 proto;
-	int i;
-
-	if ((void *)(eth + 1) > c->end)
-		return -1;
-	c->pos = eth + 1;
-	proto = bpf_ntohs(eth->h_proto);
-
-#pragma unroll
-	for (i = 0; i < MAX_VLAN_TAGS; i++) {
-		struct vlan_tag *tag = c->pos;
-
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-			break;
-		if ((void *)(tag + 1) > c->end)
-			return -1;
-		c->pos = tag + 1;
-		proto = bpf_ntohs(tag->encap_proto);
-	}
-	return proto;
-}
-
-/* Moves the cursor to the UDP header; false if this is no unfragmented UDP. */
-static __always_inline bool parse_ipv4(struct cursor *c)
-{
-	struct iphdr *iph = c->pos;
-	__u32 hlen;
-
-	if ((void *)(iph + 1) > c->end)
-		return false;
-	hlen = iph->ihl * 4;
-	if (iph->version != 4 || hlen < sizeof(*iph))
-		return false;
-	if (c->pos + hlen > c->end || bpf_ntohs(iph->tot_len) < hlen)
-		return false;
-	if (c->pos + bpf_ntohs(iph->tot_len) > c->end)
-		return false;
-	/* A fragment's payload is not a whole datagram: leave it alone. */
-	if (iph->frag_off & bpf_htons(IPV4_MF | IPV4_OFFSET))
-		return false;
-	if (iph->protocol != IPPROTO_UDP)
-		return false;
-	/* Link-layer padding may follow: the IP length, not data_end, bounds UDP. */
-	c->l4_len = bpf_ntohs(iph->tot_len) - hlen;
-	c->pos += hlen;
-	return true;
-}
-
-static __always_inline bool parse_ipv6(struct cursor *c)
-{
-	struct ipv6hdr *ip6h = c->pos;
-	__u32 ext_len;
-	__u8 nexthdr;
-	int i;
-
-	if ((void *)(ip6h + 1) > c->end)
-		return false;
-	if (ip6h->version != 6)
-		return false;
-	if ((void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len) > c->end)
-		return false;
-	c->l4_len = bpf_ntohs(ip6h->payload_len);
-	c->pos = ip6h + 1;
-	nexthdr = ip6h->nexthdr;
-
-#pragma unroll
-	for (i = 0; i < MAX_IPV6_EXT_HDR; i++) {
-		struct ipv6_ext *ext = c->pos;
-
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_DSTOPTS)
-			break;
-		if ((void *)(ext + 1) > c->end)
-			return false;
-		ext_len = (ext->hdrlen + 1) * 8;
-		if (ext_len > c->l4_len)
-			return false;
-		c->l4_len -= ext_len;
-		nexthdr = ext->nexthdr;
-		c->pos += ext_len;
-	}
-	return nexthdr == IPPROTO_UDP;
-}
-
-/* Returns the UDP header of a P2PKP datagram and its payload length, or NULL. */
+/*
+ * Returns the UDP header of a P2PKP datagram and its payload length, or NULL.
+ * Fragments, malformed packets and runts are not P2PKP datagrams here: they
+ * all pass untouched as "other".
+ */
 static __always_inline struct udphdr *find_p2pkp(struct xdp_md *ctx, __u32 *payload_len)
 {
-	struct cursor c = {
-		.pos = (void *)(long)ctx->data,
-		.end = (void *)(long)ctx->data_end,
-	};
 	struct udphdr *udph;
-	__u32 udp_len;
-	int proto;
-	bool ok;
 
-	proto = parse_eth(&c);
-	if (proto == ETH_P_IP)
-		ok = parse_ipv4(&c);
-	else if (proto == ETH_P_IPV6)
-		ok = parse_ipv6(&c);
-	else
-		ok = false;
-	if (!ok)
+	if (parse_to_udp(ctx, bpf_htons(fault_port), &udph, payload_len) != PARSE_OK)
 		return NULL;
-
-	udph = c.pos;
-	if ((void *)(udph + 1) > c.end)
+	if (*payload_len < P2PKP_HDR_LEN)
 		return NULL;
-	if (udph->dest != bpf_htons(fault_port))
-		return NULL;
-	udp_len = bpf_ntohs(udph->len);
-	if (udp_len > c.l4_len || udp_len < sizeof(*udph) + P2PKP_HDR_LEN)
-		return NULL;
-	*payload_len = udp_len - sizeof(*udph);
 	return udph;
 }
 
@@ -290,7 +159,12 @@ static __always_inline void corrupt(struct xdp_md *ctx, struct udphdr *udph, __u
 
 	span = payload_len < MAX_FLIP_SPAN ? payload_len : MAX_FLIP_SPAN;
 	pos = (((draw >> 32) & 0xffff) * span) >> 16;
-	pos &= MAX_FLIP_SPAN;
+	/*
+	 * pos < span already, but the 6.1 verifier loses the bounds of a product
+	 * and then refuses the packet pointer: the mask restores them, and asm
+	 * keeps clang from dropping it as redundant.
+	 */
+	asm volatile("%0 &= %1" : "+r"(pos) : "i"(MAX_FLIP_SPAN));
 	/* XOR with a non-zero mask: the byte is guaranteed to change. */
 	if (!mask)
 		mask = 0xff;

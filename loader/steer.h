@@ -13,6 +13,8 @@
 #include <xdp/libxdp.h>
 
 #include "p2pkp_shared.h"
+/* Also p2pkp_hook_lib_logging(), p2pkp_ifindex() and p2pkp_mode_name(). */
+#include "xdp_prog.h"
 
 #define P2PKP_PIN_ROOT "/sys/fs/bpf/p2pkp"
 
@@ -30,12 +32,6 @@ struct p2pkp_steer_info {
 	int cfg_fd;
 };
 
-/* Send libbpf's and libxdp's messages through pr_warn/pr_debug. */
-void p2pkp_hook_lib_logging(void);
-
-/* Resolve a device name; one clear message and -ENODEV if it does not exist. */
-int p2pkp_ifindex(const char *ifname);
-
 /*
  * Attach the steering program for UDP port port_host (host order) unless it
  * is attached already. *attached tells whether this call attached it. Fails
@@ -52,7 +48,5 @@ void p2pkp_steer_info_close(struct p2pkp_steer_info *info);
 int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_steer_stats *sum);
 /* Pin the maps under P2PKP_PIN_ROOT/<dev>/, mounting bpffs when needed. */
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info);
-
-const char *p2pkp_mode_name(enum xdp_attach_mode mode);
 
 #endif /* P2PKP_STEER_H */

@@ -27,9 +27,9 @@
 
 #include "p2pkp_shared.h"
 #include "p2pkp_fault.skel.h"
+#include "frame_builder.h"
 
 #define TEST_PORT  7471
-#define MAX_FRAME  512
 #define FIX_CSUM   1U /* FAULT_F_FIX_CSUM in the program */
 #define PCT(x)	   ((__u32)((x)*10000))
 #define ETH_LEN	   14
@@ -47,12 +47,6 @@ enum counter {
 /* Members of the program's struct fault_stats, found through its BTF. */
 static const char *const counter_names[N_COUNTERS] = {
 	"seen", "passed", "dropped", "corrupted", "other",
-};
-
-enum l3 {
-	L3_IPV4,
-	L3_IPV6,
-	L3_ARP,
 };
 
 /* What the program may do to the frame. */
@@ -136,49 +130,6 @@ static const struct fault_case cases[] = {
 
 /* --- frame builder -------------------------------------------------------- */
 
-struct frame {
-	__u8 b[MAX_FRAME];
-	size_t len;
-	size_t l3_off, udp_off, payload_off; /* where the headers start */
-	size_t payload_len;
-};
-
-static void put(struct frame *f, const void *p, size_t n)
-{
-	assert_true(f->len + n <= sizeof(f->b));
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void put_be16(struct frame *f, __u16 v)
-{
-	__be16 be = htons(v);
-
-	put(f, &be, 2);
-}
-
-static void put_zeros(struct frame *f, size_t n)
-{
-	assert_true(f->len + n <= sizeof(f->b));
-	memset(f->b + f->len, 0, n);
-	f->len += n;
-}
-
-static void set_be16(__u8 *b, size_t off, __u16 v)
-{
-	__be16 be = htons(v);
-
-	memcpy(b + off, &be, 2);
-}
-
-static __u16 get_be16(const __u8 *b, size_t off)
-{
-	__be16 be;
-
-	memcpy(&be, b + off, 2);
-	return ntohs(be);
-}
-
 /* Ones' complement sum of big-endian 16-bit words. */
 static __u32 sum16(const __u8 *p, size_t n, __u32 sum)
 {
@@ -210,20 +161,6 @@ static __u16 udp_sum(const struct frame *f, bool v6)
 		sum = sum16(f->b + f->l3_off + 12, 8, 0);
 	sum += IPPROTO_UDP + (__u32)udp_len;
 	return fold(sum16(f->b + f->udp_off, udp_len, sum));
-}
-
-static void build_l2(struct frame *f, const struct fault_case *c)
-{
-	static const __u8 macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
-	__u16 proto = c->l3 == L3_IPV4 ? ETH_P_IP : c->l3 == L3_IPV6 ? ETH_P_IPV6 : ETH_P_ARP;
-	int i;
-
-	put(f, macs, sizeof(macs));
-	for (i = 0; i < c->vlan_tags; i++) {
-		put_be16(f, i == 0 && c->vlan_tags > 1 ? ETH_P_8021AD : ETH_P_8021Q);
-		put_be16(f, 100 + i);
-	}
-	put_be16(f, proto);
 }
 
 static void build_l4(struct frame *f, const struct fault_case *c)
@@ -299,7 +236,7 @@ static void build_ipv6(struct frame *f, const struct fault_case *c)
 static void build_frame(struct frame *f, const struct fault_case *c)
 {
 	memset(f, 0, sizeof(*f));
-	build_l2(f, c);
+	put_eth(f, c->l3, c->vlan_tags);
 	if (c->l3 == L3_IPV4)
 		build_ipv4(f, c);
 	else if (c->l3 == L3_IPV6)

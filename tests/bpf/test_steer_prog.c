@@ -29,9 +29,9 @@
 
 #include "p2pkp_shared.h"
 #include "p2pkp_steer.skel.h"
+#include "frame_builder.h"
 
 #define TEST_PORT 7471
-#define MAX_FRAME 512
 #define MAX_EXT	  6
 
 enum counter {
@@ -41,12 +41,6 @@ enum counter {
 	C_FRAGMENTS,
 	C_NO_SOCKET,
 	C_MALFORMED,
-};
-
-enum l3 {
-	L3_IPV4,
-	L3_IPV6,
-	L3_ARP,
 };
 
 /* One fixture: how to build the frame, and what the program must do with it. */
@@ -170,53 +164,6 @@ static const struct steer_case cases[] = {
 
 /* --- frame builder -------------------------------------------------------- */
 
-struct frame {
-	__u8 b[MAX_FRAME];
-	size_t len;
-};
-
-static void put(struct frame *f, const void *p, size_t n)
-{
-	assert_true(f->len + n <= sizeof(f->b));
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void put_be16(struct frame *f, __u16 v)
-{
-	__be16 be = htons(v);
-
-	put(f, &be, 2);
-}
-
-static void put_zeros(struct frame *f, size_t n)
-{
-	assert_true(f->len + n <= sizeof(f->b));
-	memset(f->b + f->len, 0, n);
-	f->len += n;
-}
-
-static void set_be16(struct frame *f, size_t off, __u16 v)
-{
-	__be16 be = htons(v);
-
-	memcpy(f->b + off, &be, 2);
-}
-
-static void build_l2(struct frame *f, const struct steer_case *c)
-{
-	static const __u8 macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
-	__u16 proto = c->l3 == L3_IPV4 ? ETH_P_IP : c->l3 == L3_IPV6 ? ETH_P_IPV6 : ETH_P_ARP;
-	int i;
-
-	put(f, macs, sizeof(macs));
-	for (i = 0; i < c->vlan_tags; i++) {
-		put_be16(f, i == 0 && c->vlan_tags > 1 ? ETH_P_8021AD : ETH_P_8021Q);
-		put_be16(f, 100 + i); /* TCI of the tag that follows */
-	}
-	put_be16(f, proto);
-}
-
 static size_t build_udp(struct frame *f, const struct steer_case *c)
 {
 	size_t off = f->len;
@@ -241,12 +188,12 @@ static void build_ipv4(struct frame *f, const struct steer_case *c)
 
 	put_zeros(f, hlen);
 	f->b[ip] = (__u8)(version << 4 | ihl);
-	set_be16(f, ip + 6, c->ipv4_frag_off);
+	set_be16(f->b, ip + 6, c->ipv4_frag_off);
 	f->b[ip + 8] = 64;
 	f->b[ip + 9] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
 	memcpy(f->b + ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
 	build_udp(f, c);
-	set_be16(f, ip + 2, (__u16)(f->len - ip + c->ip_len_delta));
+	set_be16(f->b, ip + 2, (__u16)(f->len - ip + c->ip_len_delta));
 }
 
 static void build_ipv6(struct frame *f, const struct steer_case *c)
@@ -268,13 +215,13 @@ static void build_ipv6(struct frame *f, const struct steer_case *c)
 	}
 	f->b[prev_next] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
 	build_udp(f, c);
-	set_be16(f, ip + 4, (__u16)(f->len - ip - 40 + c->ip_len_delta));
+	set_be16(f->b, ip + 4, (__u16)(f->len - ip - 40 + c->ip_len_delta));
 }
 
 static void build_frame(struct frame *f, const struct steer_case *c)
 {
 	memset(f, 0, sizeof(*f));
-	build_l2(f, c);
+	put_eth(f, c->l3, c->vlan_tags);
 	if (c->l3 == L3_IPV4)
 		build_ipv4(f, c);
 	else if (c->l3 == L3_IPV6)

@@ -14,7 +14,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "netpath.h"
 #include "options.h"
@@ -29,7 +29,6 @@
 #include "steer.h"
 #include "transport.h"
 
-#define EXIT_USAGE 2
 /* A command no P2PKP peer implements: a real receiver answers it as unknown. */
 #define BLAST_CMD	   0x7ff0
 #define BLAST_HDR	   (P2PKP_HDR_LEN + 8)
@@ -68,22 +67,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
-static int parse(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
-{
-	int err = p2pkp_parse_opts(cmd, argc, argv, cfg);
-
-	if (err == P2PKP_PARSE_HELP)
-		return 0;
-	return err ? EXIT_USAGE : -1;
 }
 
 static void print_stats_json(const struct p2pkp_transport_stats *st)
@@ -152,10 +135,7 @@ struct recv_cfg {
 		 .type = P2PKP_OPT_FLAG,                                                           \
 		 .offset = offsetof(cfg_t, json),                                                  \
 		 .help = "Print the summary as one JSON object"},                                  \
-	{                                                                                          \
-		.name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                      \
-		.offset = offsetof(cfg_t, verbose), .help = "Print debug messages"                 \
-	}
+		P2PKP_OPT_VERBOSE(cfg_t, "Print debug messages")
 
 static const struct p2pkp_option recv_opts[] = {
 	OPT_COMMON(struct recv_cfg),
@@ -298,7 +278,7 @@ static void receive_until_done(const struct recv_cfg *cfg, struct p2pkp_transpor
 	double deadline = now_s() + cfg->timeout;
 	int n, i;
 
-	while (!stop && t->received < cfg->count && now_s() < deadline) {
+	while (!p2pkp_stop_requested && t->received < cfg->count && now_s() < deadline) {
 		n = p2pkp_rx_burst(tr, msgs, RX_BATCH, RX_POLL_MS);
 		if (n < 0) {
 			pr_warn("recv: %s\n", strerror(-n));
@@ -323,11 +303,10 @@ static int cmd_recv(int argc, char **argv)
 	bool ok;
 	int ret;
 
-	ret = parse(&recv_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&recv_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	p2pkp_apply_verbosity(cfg.verbose);
 	t.seen = calloc(cfg.count / 8 + 1, 1);
 	if (!t.seen) {
 		pr_warn("recv: out of memory\n");
@@ -466,7 +445,7 @@ static int send_one(struct p2pkp_transport *tr, const struct send_cfg *cfg,
 	int err;
 
 	while ((err = p2pkp_tx_get(tr, &buf)) == -EAGAIN) {
-		if (stop || now_s() >= deadline)
+		if (p2pkp_stop_requested || now_s() >= deadline)
 			return -ETIMEDOUT;
 		err = p2pkp_tx_flush(tr);
 		if (err < 0)
@@ -542,11 +521,10 @@ static int cmd_send(int argc, char **argv)
 	double secs = 0;
 	int ret, err;
 
-	ret = parse(&send_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&send_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	p2pkp_apply_verbosity(cfg.verbose);
 	if (p2pkp_addr_parse(cfg.to, P2PKP_DEFAULT_PORT, &to, &why)) {
 		pr_warn("send: invalid --to '%s': %s\n", cfg.to, why);
 		return EXIT_USAGE;
@@ -574,6 +552,12 @@ static int cmd_send(int argc, char **argv)
 
 /* --- main ------------------------------------------------------------------------- */
 
+static const struct p2pkp_subcommand subcommands[] = {
+	{"recv", "Receive and check the datagrams", cmd_recv},
+	{"send", "Send the datagrams", cmd_send},
+	{NULL, NULL, NULL},
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -586,20 +570,6 @@ int main(int argc, char **argv)
 {
 	p2pkp_hook_lib_logging();
 	init_pattern();
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "recv"))
-		return cmd_recv(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "send"))
-		return cmd_send(argc - 1, argv + 1);
-	pr_warn("p2pkp-blast: unknown command '%s' (recv or send)\n", argv[1]);
-	return EXIT_USAGE;
+	p2pkp_install_stop_handler();
+	return p2pkp_run_subcommand("p2pkp-blast", subcommands, usage, "recv or send", argc, argv);
 }

@@ -11,18 +11,14 @@
 #include <net/if.h>
 #include <stdbool.h>
 
+#include "xdp_prog.h"
+
 #define FAULT_PROG_NAME	   "p2pkp_fault"
 #define FAULT_STATS_MAP	   "fault_stats"
 #define FAULT_RNG_MAP	   "fault_rng"
 #define FAULT_F_FIX_CSUM   1U /* as in the BPF program */
 #define FAULT_PPM	   1000000U
 #define FAULT_MAX_COUNTERS 16
-
-enum fault_mode {
-	FAULT_MODE_AUTO, /* native, falling back to skb */
-	FAULT_MODE_NATIVE,
-	FAULT_MODE_SKB,
-};
 
 struct fault_params {
 	__u16 port; /* host order */
@@ -37,7 +33,9 @@ struct fault_info {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	__u32 prog_id;
-	enum fault_mode mode;
+	__u32 attached_id; /* the program on the device, when it is not ours */
+	enum xdp_attach_mode mode;
+	bool multiprog;
 	struct fault_params params;
 	int prog_fd;
 	int stats_fd;
@@ -52,15 +50,13 @@ struct fault_counters {
 	__u64 values[FAULT_MAX_COUNTERS];
 };
 
-const char *fault_mode_name(enum fault_mode mode);
-/* Resolve a device name; one clear message and -ENODEV if it does not exist. */
-int fault_ifindex(const char *ifname);
 /*
- * Attach the program with params to ifname, replacing an earlier fault
+ * Attach the program with params to ifname (mode XDP_MODE_UNSPEC tries
+ * native, then skb), replacing an earlier fault
  * program there (*replaced tells). Refuses, with one message, to replace any
  * other XDP program.
  */
-int fault_load(const char *ifname, const struct fault_params *params, enum fault_mode mode,
+int fault_load(const char *ifname, const struct fault_params *params, enum xdp_attach_mode mode,
 	       bool *replaced);
 /* Detach the fault program; -ENOENT (after a message) if it is not attached. */
 int fault_unload(const char *ifname);

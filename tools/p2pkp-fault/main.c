@@ -10,93 +10,18 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <bpf/libbpf.h>
-
+#include "cli.h"
 #include "fault.h"
 #include "log.h"
 #include "options.h"
 #include "p2pkp_shared.h"
 
-#define PROG	   "p2pkp-fault"
-#define EXIT_USAGE 2
-
-static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf's failures surface as our own one-line errors; details are debug. */
-	p2pkp_vlog(P2PKP_LOG_DEBUG, fmt, ap);
-	return 0;
-}
-
-/* Returns -1 to go on, or the exit code to return now. */
-static int parse_or_exit(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
-{
-	int err = p2pkp_parse_opts(cmd, argc, argv, cfg);
-
-	if (err == P2PKP_PARSE_HELP)
-		return 0;
-	return err ? EXIT_USAGE : -1;
-}
-
-static bool require_root(const char *cmdname)
-{
-	if (geteuid() == 0)
-		return true;
-	pr_warn("%s %s: must be run as root (XDP needs CAP_NET_ADMIN and CAP_BPF)\n", PROG,
-		cmdname);
-	return false;
-}
-
-/* "10", "0.5", "30%": a percentage with decimals, as parts per million. */
-static int parse_pct(const char *opt, const char *arg, __u32 *ppm)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = arg ? strtod(arg, &end) : 0;
-	if (arg && *end == '%')
-		end++;
-	if (arg && (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 100)) {
-		pr_warn("invalid value '%s' for --%s: expected a percentage from 0 to 100\n", arg,
-			opt);
-		return -EINVAL;
-	}
-	/* Rounded by hand: the tools link without libm. */
-	*ppm = (__u32)(v * (FAULT_PPM / 100) + 0.5);
-	return 0;
-}
-
-static int parse_seed(const char *arg, __u64 *seed)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!arg)
-		return 0;
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-') {
-		pr_warn("invalid value '%s' for --seed: expected an integer from 0 to 2^64-1\n",
-			arg);
-		return -EINVAL;
-	}
-	*seed = v;
-	return 0;
-}
-
-static const struct p2pkp_enum_val mode_vals[] = {
-	{"auto", FAULT_MODE_AUTO},
-	{"native", FAULT_MODE_NATIVE},
-	{"skb", FAULT_MODE_SKB},
-	{NULL, 0},
-};
+#define PROG "p2pkp-fault"
 
 #define OPT_DEV(cfg_t)                                                                             \
 	{                                                                                          \
@@ -105,11 +30,8 @@ static const struct p2pkp_enum_val mode_vals[] = {
 		.positional = true, .required = true                                               \
 	}
 
-#define OPT_VERBOSE(cfg_t)                                                                         \
-	{                                                                                          \
-		.name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                      \
-		.offset = offsetof(cfg_t, verbose), .help = "Print debug messages, also libbpf's"  \
-	}
+/* Debug messages include libbpf's and libxdp's (p2pkp_hook_lib_logging). */
+#define OPT_VERBOSE(cfg_t) P2PKP_OPT_VERBOSE(cfg_t, "Print debug messages, also libbpf's")
 
 /* --- load ------------------------------------------------------------------- */
 
@@ -156,13 +78,7 @@ static const struct p2pkp_option load_opts[] = {
 	 .offset = offsetof(struct load_cfg, seed),
 	 .metavar = "N",
 	 .help = "Seed of the decisions: same seed, same packets, same faults (default 1)"},
-	{.name = "mode",
-	 .short_name = 'm',
-	 .type = P2PKP_OPT_ENUM,
-	 .offset = offsetof(struct load_cfg, mode),
-	 .metavar = "MODE",
-	 .help = "XDP attach mode; auto tries native, then skb",
-	 .enum_vals = mode_vals},
+	P2PKP_OPT_XDP_MODE(struct load_cfg),
 	OPT_VERBOSE(struct load_cfg),
 	{.name = NULL},
 };
@@ -182,8 +98,9 @@ static int load_params(const struct load_cfg *cfg, struct fault_params *p)
 	p->port = (__u16)cfg->port;
 	p->seed = 1;
 	p->flags = cfg->fix_csum ? FAULT_F_FIX_CSUM : 0;
-	if (parse_pct("drop", cfg->drop, &p->drop_ppm) ||
-	    parse_pct("corrupt", cfg->corrupt, &p->corrupt_ppm) || parse_seed(cfg->seed, &p->seed))
+	if (p2pkp_parse_pct("drop", cfg->drop, &p->drop_ppm) ||
+	    p2pkp_parse_pct("corrupt", cfg->corrupt, &p->corrupt_ppm) ||
+	    p2pkp_parse_seed(cfg->seed, &p->seed))
 		return -EINVAL;
 	/* Both slice one draw per datagram: together they cannot exceed all of them. */
 	if (p->drop_ppm + p->corrupt_ppm > FAULT_PPM) {
@@ -195,20 +112,19 @@ static int load_params(const struct load_cfg *cfg, struct fault_params *p)
 
 static int cmd_load(int argc, char **argv)
 {
-	struct load_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .mode = FAULT_MODE_AUTO};
+	struct load_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .mode = XDP_MODE_UNSPEC};
 	struct fault_params params;
 	struct fault_info info;
 	bool replaced;
 	int ret;
 
-	ret = parse_or_exit(&load_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&load_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
+	p2pkp_apply_verbosity(cfg.verbose);
 	if (load_params(&cfg, &params))
 		return EXIT_USAGE;
-	if (!require_root("load"))
+	if (!p2pkp_require_root(PROG " load", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	if (fault_load(cfg.dev, &params, cfg.mode, &replaced))
 		return 1;
@@ -218,7 +134,7 @@ static int cmd_load(int argc, char **argv)
 	}
 	pr_info("%s: fault program %u %s (%s mode), UDP port %u, drop %g%%, corrupt %g%%%s, "
 		"seed %" PRIu64 "\n",
-		cfg.dev, info.prog_id, replaced ? "replaced" : "loaded", fault_mode_name(info.mode),
+		cfg.dev, info.prog_id, replaced ? "replaced" : "loaded", p2pkp_mode_name(info.mode),
 		params.port, params.drop_ppm / 10000.0, params.corrupt_ppm / 10000.0,
 		params.flags & FAULT_F_FIX_CSUM ? " (checksum fixed)" : "", (uint64_t)params.seed);
 	fault_info_close(&info);
@@ -251,12 +167,11 @@ static int cmd_unload(int argc, char **argv)
 	struct dev_cfg cfg = {0};
 	int ret;
 
-	ret = parse_or_exit(&unload_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&unload_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
-	if (!require_root("unload"))
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root(PROG " unload", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	if (fault_unload(cfg.dev))
 		return 1;
@@ -292,7 +207,7 @@ static void print_stats_text(const struct fault_info *info, const struct fault_c
 
 	printf("%s: fault program %u, %s mode, UDP port %u, drop %g%%, corrupt %g%% (checksum "
 	       "%s), seed %" PRIu64 "\n",
-	       info->ifname, info->prog_id, fault_mode_name(info->mode), p->port,
+	       info->ifname, info->prog_id, p2pkp_mode_name(info->mode), p->port,
 	       p->drop_ppm / 10000.0, p->corrupt_ppm / 10000.0,
 	       p->flags & FAULT_F_FIX_CSUM ? "fixed" : "stale", (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
@@ -307,7 +222,7 @@ static void print_stats_json(const struct fault_info *info, const struct fault_c
 	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\",\"port\":%u,"
 	       "\"drop_ppm\":%u,\"corrupt_ppm\":%u,\"fix_csum\":%s,\"seed\":%" PRIu64
 	       ",\"counters\":{",
-	       info->ifname, info->prog_id, fault_mode_name(info->mode), p->port, p->drop_ppm,
+	       info->ifname, info->prog_id, p2pkp_mode_name(info->mode), p->port, p->drop_ppm,
 	       p->corrupt_ppm, p->flags & FAULT_F_FIX_CSUM ? "true" : "false", (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", c->names[i],
@@ -322,12 +237,11 @@ static int cmd_stats(int argc, char **argv)
 	struct fault_info info;
 	int ret, err;
 
-	ret = parse_or_exit(&stats_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&stats_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
-	if (!require_root("stats"))
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root(PROG " stats", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	err = fault_find(cfg.dev, &info);
 	if (err == -ENOENT) {
@@ -351,13 +265,7 @@ static int cmd_stats(int argc, char **argv)
 
 /* --- dispatch --------------------------------------------------------------- */
 
-struct subcommand {
-	const char *name;
-	const char *summary;
-	int (*main)(int argc, char **argv);
-};
-
-static const struct subcommand subcommands[] = {
+static const struct p2pkp_subcommand subcommands[] = {
 	{"load", "Attach the fault program to a device (or change its parameters)", cmd_load},
 	{"unload", "Detach the fault program from a device", cmd_unload},
 	{"stats", "Show the parameters and counters of the fault program", cmd_stats},
@@ -366,7 +274,7 @@ static const struct subcommand subcommands[] = {
 
 static void usage(FILE *out)
 {
-	const struct subcommand *c;
+	const struct p2pkp_subcommand *c;
 
 	fprintf(out,
 		"Usage: " PROG " COMMAND [options]\n\n"
@@ -379,20 +287,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	const struct subcommand *c;
-
-	libbpf_set_print(lib_print);
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	for (c = subcommands; c->name; c++)
-		if (!strcmp(argv[1], c->name))
-			return c->main(argc - 1, argv + 1);
-	pr_warn(PROG ": unknown command '%s' (see '" PROG " --help')\n", argv[1]);
-	return EXIT_USAGE;
+	p2pkp_hook_lib_logging();
+	return p2pkp_run_subcommand(PROG, subcommands, usage, NULL, argc, argv);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Loading, finding and reading the fault program on a device. */
 #include <errno.h>
-#include <linux/if_link.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +14,6 @@
 #include "fault.h"
 #include "log.h"
 #include "p2pkp_fault.skel.h"
-
-#define MAX_PROG_MAPS 8
-
-const char *fault_mode_name(enum fault_mode mode)
-{
-	switch (mode) {
-	case FAULT_MODE_NATIVE:
-		return "native";
-	case FAULT_MODE_SKB:
-		return "skb";
-	default:
-		return "auto";
-	}
-}
-
-int fault_ifindex(const char *ifname)
-{
-	unsigned int ifindex = if_nametoindex(ifname);
-
-	if (!ifindex) {
-		pr_warn("no such device: %s\n", ifname);
-		return -ENODEV;
-	}
-	return (int)ifindex;
-}
-
-static __u32 mode_flags(enum fault_mode mode)
-{
-	return mode == FAULT_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
 
 static __u64 splitmix64(__u64 *state)
 {
@@ -78,79 +48,18 @@ static int seed_rng(int rng_fd, __u64 seed)
 	return err;
 }
 
-static void info_init(struct fault_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->prog_fd = info->stats_fd = info->rodata_fd = info->rng_fd = -1;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
+/* The maps fault_find opens, and where they go. */
+static const struct p2pkp_map_slot fault_maps[] = {
+	{FAULT_STATS_MAP, offsetof(struct fault_info, stats_fd)},
+	{FAULT_RNG_MAP, offsetof(struct fault_info, rng_fd)},
+	{".rodata", offsetof(struct fault_info, rodata_fd)},
+	{NULL, 0},
+};
 
 void fault_info_close(struct fault_info *info)
 {
-	close_fd(&info->prog_fd);
-	close_fd(&info->stats_fd);
-	close_fd(&info->rodata_fd);
-	close_fd(&info->rng_fd);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && !strcmp(s + n - k, suffix);
-}
-
-/* Keeps fd in the slot its map name selects; closes it otherwise. */
-static void adopt_map_fd(struct fault_info *info, int fd)
-{
-	struct bpf_map_info minfo = {};
-	__u32 len = sizeof(minfo);
-	int *slot = NULL;
-
-	if (!bpf_obj_get_info_by_fd(fd, &minfo, &len)) {
-		if (!strcmp(minfo.name, FAULT_STATS_MAP))
-			slot = &info->stats_fd;
-		else if (!strcmp(minfo.name, FAULT_RNG_MAP))
-			slot = &info->rng_fd;
-		else if (ends_with(minfo.name, ".rodata"))
-			slot = &info->rodata_fd;
-	}
-	if (slot && *slot < 0)
-		*slot = fd;
-	else
-		close(fd);
-}
-
-static int open_prog_maps(struct fault_info *info)
-{
-	__u32 ids[MAX_PROG_MAPS], len, i;
-	struct bpf_prog_info pinfo;
-	int fd;
-
-	memset(&pinfo, 0, sizeof(pinfo));
-	pinfo.nr_map_ids = MAX_PROG_MAPS;
-	pinfo.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(pinfo);
-	if (bpf_obj_get_info_by_fd(info->prog_fd, &pinfo, &len))
-		return -errno;
-	for (i = 0; i < pinfo.nr_map_ids && i < MAX_PROG_MAPS; i++) {
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			return -errno;
-		adopt_map_fd(info, fd);
-	}
-	if (info->stats_fd < 0 || info->rodata_fd < 0 || info->rng_fd < 0) {
-		pr_warn("%s: program %u lacks the fault program's maps\n", info->ifname,
-			info->prog_id);
-		return -ENOENT;
-	}
-	return 0;
+	p2pkp_xdp_maps_close(fault_maps, info);
+	p2pkp_close_fd(&info->prog_fd);
 }
 
 static int read_params(struct fault_info *info)
@@ -177,57 +86,25 @@ static int read_params(struct fault_info *info)
 	return 0;
 }
 
-/* Which program is attached, and how: 0 and *prog_id = 0 when none. */
-static int query_attached(int ifindex, __u32 *prog_id, enum fault_mode *mode)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	if (bpf_xdp_query(ifindex, 0, &q))
-		return -errno;
-	*prog_id = q.prog_id;
-	*mode = q.attach_mode == XDP_ATTACHED_SKB ? FAULT_MODE_SKB : FAULT_MODE_NATIVE;
-	return 0;
-}
-
-static bool is_fault_prog(int prog_fd)
-{
-	struct bpf_prog_info pinfo = {};
-	__u32 len = sizeof(pinfo);
-
-	return !bpf_obj_get_info_by_fd(prog_fd, &pinfo, &len) &&
-	       !strcmp(pinfo.name, FAULT_PROG_NAME);
-}
-
 int fault_find(const char *ifname, struct fault_info *info)
 {
+	struct p2pkp_xdp_found found;
 	int err;
 
-	info_init(info);
-	err = fault_ifindex(ifname);
-	if (err < 0)
-		return err;
-	info->ifindex = err;
+	memset(info, 0, sizeof(*info));
+	p2pkp_xdp_maps_init(fault_maps, info);
 	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
-
-	err = query_attached(info->ifindex, &info->prog_id, &info->mode);
-	if (err)
-		return err;
-	if (!info->prog_id)
-		return -ENOENT;
-	info->prog_fd = bpf_prog_get_fd_by_id(info->prog_id);
-	if (info->prog_fd < 0)
-		return -errno;
-	if (!is_fault_prog(info->prog_fd)) {
-		err = -ENOENT;
-		goto out_close;
-	}
-	err = open_prog_maps(info);
+	err = p2pkp_xdp_find_maps(ifname, FAULT_PROG_NAME, "fault program's maps", fault_maps, info,
+				  &info->ifindex, &found);
+	info->prog_id = found.prog_id;
+	info->attached_id = found.attached_id;
+	info->mode = found.mode;
+	info->multiprog = found.multiprog;
+	info->prog_fd = found.prog_fd;
 	if (!err)
 		err = read_params(info);
-	if (!err)
-		return 0;
-out_close:
-	fault_info_close(info);
+	if (err)
+		fault_info_close(info);
 	return err;
 }
 
@@ -296,32 +173,6 @@ out_free:
 	return err;
 }
 
-static int attach_fd(int ifindex, int prog_fd, enum fault_mode mode, int old_fd)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
-	__u32 flags = mode_flags(mode);
-
-	/* Never replace a program we did not check; only the one we found. */
-	flags |= old_fd >= 0 ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST;
-	if (bpf_xdp_attach(ifindex, prog_fd, flags, old_fd >= 0 ? &opts : NULL))
-		return -errno;
-	return 0;
-}
-
-static int attach_mode_fallback(int ifindex, int prog_fd, enum fault_mode mode, int old_fd,
-				enum fault_mode *used)
-{
-	int err;
-
-	*used = mode == FAULT_MODE_AUTO ? FAULT_MODE_NATIVE : mode;
-	err = attach_fd(ifindex, prog_fd, *used, old_fd);
-	if (mode == FAULT_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL)) {
-		*used = FAULT_MODE_SKB;
-		err = attach_fd(ifindex, prog_fd, *used, old_fd);
-	}
-	return err;
-}
-
 static int open_skel(const struct fault_params *params, struct p2pkp_fault **out)
 {
 	struct p2pkp_fault *skel;
@@ -346,49 +197,28 @@ static int open_skel(const struct fault_params *params, struct p2pkp_fault **out
 	return 0;
 }
 
-static int explain_attach_error(const char *ifname, enum fault_mode mode, int err)
-{
-	switch (err) {
-	case -EEXIST:
-	case -EBUSY:
-		pr_warn("%s: another XDP program is attached; unload it first\n", ifname);
-		break;
-	case -EOPNOTSUPP:
-		pr_warn("%s: XDP %s mode is not supported by this device or kernel\n", ifname,
-			fault_mode_name(mode));
-		break;
-	case -EPERM:
-		pr_warn("%s: permission denied attaching XDP (needs CAP_NET_ADMIN and CAP_BPF)\n",
-			ifname);
-		break;
-	default:
-		pr_warn("%s: cannot attach the fault program: %s\n", ifname, strerror(-err));
-	}
-	return err;
-}
-
-int fault_load(const char *ifname, const struct fault_params *params, enum fault_mode mode,
+int fault_load(const char *ifname, const struct fault_params *params, enum xdp_attach_mode mode,
 	       bool *replaced)
 {
 	struct p2pkp_fault *skel = NULL;
+	enum xdp_attach_mode used;
 	struct fault_info old;
-	enum fault_mode used;
 	int err, old_fd = -1;
 
 	*replaced = false;
 	err = fault_find(ifname, &old);
 	if (err && err != -ENOENT)
 		return err;
-	if (err == -ENOENT && old.prog_id) {
+	if (err == -ENOENT && old.attached_id) {
 		pr_warn("%s: another XDP program (id %u) is attached; unload it first\n", ifname,
-			old.prog_id);
+			old.attached_id);
 		return -EEXIST;
 	}
 	if (!err) {
 		/* Replace atomically in the mode it has; a mode change needs a detach. */
-		if (mode != FAULT_MODE_AUTO && mode != old.mode) {
+		if (mode != XDP_MODE_UNSPEC && mode != old.mode) {
 			pr_warn("%s: the fault program is attached in %s mode; unload it first\n",
-				ifname, fault_mode_name(old.mode));
+				ifname, p2pkp_mode_name(old.mode));
 			err = -EEXIST;
 			goto out_close_old;
 		}
@@ -400,10 +230,10 @@ int fault_load(const char *ifname, const struct fault_params *params, enum fault
 		pr_warn("%s: cannot load the fault program: %s\n", ifname, strerror(-err));
 		goto out_close_old;
 	}
-	err = attach_mode_fallback(old.ifindex, bpf_program__fd(skel->progs.p2pkp_fault), mode,
-				   old_fd, &used);
+	err = p2pkp_xdp_attach_fd(old.ifindex, bpf_program__fd(skel->progs.p2pkp_fault), mode,
+				  old_fd, &used);
 	if (err)
-		explain_attach_error(ifname, used, err);
+		p2pkp_xdp_explain_attach_error(ifname, "fault program", false, used, err);
 	else
 		*replaced = old_fd >= 0;
 	/* The attachment holds the program and its maps; the skeleton can go. */
@@ -416,11 +246,14 @@ out_close_old:
 /* Detaches exactly the program found, not whatever replaced it meanwhile. */
 static int detach_found(const struct fault_info *info)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = info->prog_fd);
+	struct p2pkp_xdp_found found = {
+		.prog_id = info->prog_id,
+		.mode = info->mode,
+		.multiprog = info->multiprog,
+		.prog_fd = info->prog_fd,
+	};
 
-	if (bpf_xdp_detach(info->ifindex, XDP_FLAGS_REPLACE | mode_flags(info->mode), &opts))
-		return -errno;
-	return 0;
+	return p2pkp_xdp_detach(info->ifindex, FAULT_PROG_NAME, &found);
 }
 
 int fault_unload(const char *ifname)

@@ -9,20 +9,18 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "options.h"
 #include "p2pkp_shared.h"
 #include "relay.h"
 
-#define PROG	   "p2pkp-relay"
-#define EXIT_USAGE 2
+#define PROG "p2pkp-relay"
 
 struct cli_cfg {
 	const char *dev_a;
@@ -131,11 +129,7 @@ static const struct p2pkp_option opts[] = {
 	 .type = P2PKP_OPT_FLAG,
 	 .offset = offsetof(struct cli_cfg, json),
 	 .help = "Print the counters as one JSON object"},
-	{.name = "verbose",
-	 .short_name = 'v',
-	 .type = P2PKP_OPT_FLAG,
-	 .offset = offsetof(struct cli_cfg, verbose),
-	 .help = "Print debug messages"},
+	P2PKP_OPT_VERBOSE(struct cli_cfg, "Print debug messages"),
 	{.name = NULL},
 };
 
@@ -150,51 +144,10 @@ static const struct p2pkp_cmd cmd = {
 	.opts = opts,
 };
 
-/* "10", "0.5", "30%": a percentage with decimals, as parts per million. */
-static int parse_pct(const char *opt, const char *arg, __u32 *ppm)
-{
-	char *end;
-	double v;
-
-	*ppm = 0;
-	if (!arg)
-		return 0;
-	errno = 0;
-	v = strtod(arg, &end);
-	if (*end == '%')
-		end++;
-	/* v == v rejects NaN without libm. */
-	if (errno || end == arg || *end || v != v || v < 0 || v > 100) {
-		pr_warn("invalid value '%s' for --%s: expected a percentage from 0 to 100\n", arg,
-			opt);
-		return -EINVAL;
-	}
-	*ppm = (__u32)(v * (RELAY_PPM / 100) + 0.5);
-	return 0;
-}
-
-static int parse_seed(const char *arg, __u64 *seed)
-{
-	unsigned long long v;
-	char *end;
-
-	*seed = 1;
-	if (!arg)
-		return 0;
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-') {
-		pr_warn("invalid value '%s' for --seed: expected an integer from 0 to 2^64-1\n",
-			arg);
-		return -EINVAL;
-	}
-	*seed = v;
-	return 0;
-}
-
 static int to_params(const struct cli_cfg *cfg, struct relay_params *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->seed = 1;
 	p->dev[0] = cfg->dev_a;
 	p->dev[1] = cfg->dev_b;
 	p->port = (__u16)cfg->port;
@@ -203,29 +156,16 @@ static int to_params(const struct cli_cfg *cfg, struct relay_params *p)
 	p->duration_s = cfg->duration;
 	p->direction = cfg->direction;
 	p->finish_csum = cfg->finish_csum;
-	if (parse_pct("drop", cfg->drop, &p->drop_ppm) || parse_pct("dup", cfg->dup, &p->dup_ppm) ||
-	    parse_pct("reorder", cfg->reorder, &p->reorder_ppm) || parse_seed(cfg->seed, &p->seed))
+	if (p2pkp_parse_pct("drop", cfg->drop, &p->drop_ppm) ||
+	    p2pkp_parse_pct("dup", cfg->dup, &p->dup_ppm) ||
+	    p2pkp_parse_pct("reorder", cfg->reorder, &p->reorder_ppm) ||
+	    p2pkp_parse_seed(cfg->seed, &p->seed))
 		return -EINVAL;
 	if ((__u64)p->drop_ppm + p->dup_ppm + p->reorder_ppm > RELAY_PPM) {
 		pr_warn("--drop, --dup and --reorder add up to more than 100%%\n");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static void on_signal(int sig)
-{
-	relay_stop = 1;
-}
-
-/* Without SA_RESTART, so that poll() returns at once. */
-static void install_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 struct counter_field {
@@ -295,18 +235,15 @@ int main(int argc, char **argv)
 	struct relay_params params;
 	int err;
 
-	err = p2pkp_parse_opts(&cmd, argc, argv, &cfg);
-	if (err == P2PKP_PARSE_HELP)
-		return 0;
-	if (err || to_params(&cfg, &params))
+	err = p2pkp_parse_or_exit(&cmd, argc, argv, &cfg);
+	if (err >= 0)
+		return err;
+	if (to_params(&cfg, &params))
 		return EXIT_USAGE;
-	if (cfg.verbose)
-		p2pkp_log_set_level(P2PKP_LOG_DEBUG);
-	if (geteuid() != 0) {
-		pr_warn(PROG ": must be run as root (packet sockets need CAP_NET_RAW)\n");
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root(PROG, "packet sockets need CAP_NET_RAW"))
 		return 1;
-	}
-	install_signals();
+	p2pkp_install_stop_handler();
 	err = relay_run(&params, &counters);
 	if (err)
 		return 1;

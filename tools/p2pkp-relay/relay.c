@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "relay.h"
 
@@ -38,8 +39,6 @@
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
-
-volatile int relay_stop;
 
 /* A frame held back for reordering. */
 struct held {
@@ -404,7 +403,7 @@ static int loop(struct relay *r)
 				{.fd = r->fd[1], .events = POLLIN}};
 	int i;
 
-	while (!relay_stop && (!end_ns || now_ns() < end_ns)) {
+	while (!p2pkp_stop_requested && (!end_ns || now_ns() < end_ns)) {
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, poll_timeout(r, end_ns)) < 0 && errno != EINTR) {
 			pr_warn("poll: %s\n", strerror(errno));

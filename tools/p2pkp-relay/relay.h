@@ -45,10 +45,10 @@ struct relay_counters {
 	__u64 kernel_drops;	   /* frames the sockets' receive queues overflowed with */
 };
 
-/* Set from a signal handler: stop relaying and report. */
-extern volatile int relay_stop;
-
-/* Relay until the duration ends or relay_stop is set; 0 or -errno after a message. */
+/*
+ * Relay until the duration ends or p2pkp_stop_requested (cli.h) is set; 0 or
+ * -errno after a message.
+ */
 int relay_run(const struct relay_params *p, struct relay_counters *c);
 
 /* Is this Ethernet frame a P2PKP datagram (the rule of the XDP programs)? */

@@ -87,11 +87,7 @@ static const struct p2pkp_option recv_opts[] = {
 	 .type = P2PKP_OPT_FLAG,
 	 .offset = offsetof(struct recv_cfg, json),
 	 .help = "Print a JSON summary on exit"},
-	{.name = "verbose",
-	 .short_name = 'v',
-	 .type = P2PKP_OPT_FLAG,
-	 .offset = offsetof(struct recv_cfg, verbose),
-	 .help = "Print debug messages"},
+	P2PKP_OPT_VERBOSE(struct recv_cfg, "Print debug messages"),
 	{.name = NULL},
 };
 
@@ -159,15 +155,15 @@ int cmd_recv(int argc, char **argv)
 	struct p2pkp_recv_opts o = {0};
 	int ret, err;
 
-	ret = parse_or_exit(&recv_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&recv_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		goto out_free_opts;
-	apply_verbosity(cfg.verbose);
+	p2pkp_apply_verbosity(cfg.verbose);
 	ret = EXIT_USAGE;
 	if (parse_senders(&cfg, from))
 		goto out_free_opts;
 	ret = 1;
-	if (!is_directory(cfg.out) || !require_root("recv"))
+	if (!is_directory(cfg.out) || !p2pkp_require_root("recv", P2PKP_ROOT_FOR_XDP))
 		goto out_free_opts;
 	o.ifname = cfg.dev;
 	o.port = (__u16)cfg.port;
@@ -179,8 +175,8 @@ int cmd_recv(int argc, char **argv)
 	o.nfrom = cfg.from.n;
 	o.backend = cfg.backend;
 	o.giveup_ms = cfg.timeout * 1000;
-	o.stop = &stop_requested;
-	install_stop_handler();
+	o.stop = &p2pkp_stop_requested;
+	p2pkp_install_stop_handler();
 	err = p2pkp_recv(&o, &res);
 	if (err < 0)
 		goto out_free_opts;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* send: files and directory trees to one or more receivers. */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,11 +89,7 @@ static const struct p2pkp_option send_opts[] = {
 	 .type = P2PKP_OPT_FLAG,
 	 .offset = offsetof(struct send_cfg, json),
 	 .help = "Print a JSON summary at the end"},
-	{.name = "verbose",
-	 .short_name = 'v',
-	 .type = P2PKP_OPT_FLAG,
-	 .offset = offsetof(struct send_cfg, verbose),
-	 .help = "Print debug messages"},
+	P2PKP_OPT_VERBOSE(struct send_cfg, "Print debug messages"),
 	{.name = "path",
 	 .type = P2PKP_OPT_LIST,
 	 .offset = offsetof(struct send_cfg, paths),
@@ -220,10 +215,10 @@ int cmd_send(int argc, char **argv)
 	struct p2pkp_send_opts o = {0};
 	int ret, err;
 
-	ret = parse_or_exit(&send_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&send_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		goto out_free_opts;
-	apply_verbosity(cfg.verbose);
+	p2pkp_apply_verbosity(cfg.verbose);
 	ret = EXIT_USAGE;
 	if (cfg.rate && parse_rate(cfg.rate, &o.max_rate_bps)) {
 		pr_warn("send: bad --rate '%s': expected bits per second from 100k to 1000G, "
@@ -234,7 +229,7 @@ int cmd_send(int argc, char **argv)
 	if (parse_receivers(&cfg, to))
 		goto out_free_opts;
 	ret = 1;
-	if (!require_root("send"))
+	if (!p2pkp_require_root("send", P2PKP_ROOT_FOR_XDP))
 		goto out_free_opts;
 	o.ifname = cfg.dev;
 	o.port = (__u16)cfg.port;
@@ -245,10 +240,10 @@ int cmd_send(int argc, char **argv)
 	o.backend = cfg.backend;
 	o.block_size = cfg.block_size;
 	o.giveup_ms = cfg.timeout * 1000;
-	o.stop = &stop_requested;
+	o.stop = &p2pkp_stop_requested;
 	if (isatty(STDERR_FILENO) && !cfg.json)
 		o.progress = draw_progress;
-	install_stop_handler();
+	p2pkp_install_stop_handler();
 	err = p2pkp_send(&o, &res);
 	if (err < 0)
 		goto out_free_opts;

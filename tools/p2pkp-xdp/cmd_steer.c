@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,18 +12,8 @@
 #include "log.h"
 #include "steer.h"
 
-static const struct p2pkp_enum_val mode_vals[] = {
-	{"auto", XDP_MODE_UNSPEC},
-	{"native", XDP_MODE_NATIVE},
-	{"skb", XDP_MODE_SKB},
-	{NULL, 0},
-};
-
-#define OPT_VERBOSE(cfg_t)                                                                         \
-	{                                                                                          \
-		.name = "verbose", .short_name = 'v', .type = P2PKP_OPT_FLAG,                      \
-		.offset = offsetof(cfg_t, verbose), .help = "Print debug messages, also libbpf's"  \
-	}
+/* Debug messages include libbpf's and libxdp's (p2pkp_hook_lib_logging). */
+#define OPT_VERBOSE(cfg_t) P2PKP_OPT_VERBOSE(cfg_t, "Print debug messages, also libbpf's")
 
 #define OPT_DEV(cfg_t, is_required)                                                                \
 	{                                                                                          \
@@ -52,13 +41,7 @@ static const struct p2pkp_option load_opts[] = {
 	 .help = "UDP port whose datagrams are steered (default 7471)",
 	 .min = 1,
 	 .max = 65535},
-	{.name = "mode",
-	 .short_name = 'm',
-	 .type = P2PKP_OPT_ENUM,
-	 .offset = offsetof(struct load_cfg, mode),
-	 .metavar = "MODE",
-	 .help = "XDP attach mode; auto tries native, then skb",
-	 .enum_vals = mode_vals},
+	P2PKP_OPT_XDP_MODE(struct load_cfg),
 	OPT_VERBOSE(struct load_cfg),
 	{.name = NULL},
 };
@@ -78,11 +61,11 @@ int cmd_load(int argc, char **argv)
 	bool attached;
 	int ret, err;
 
-	ret = parse_or_exit(&load_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&load_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	apply_verbosity(cfg.verbose);
-	if (!require_root("load"))
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root("load", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	err = p2pkp_steer_load(cfg.dev, cfg.port, cfg.mode, &attached);
 	if (err)
@@ -124,11 +107,11 @@ int cmd_unload(int argc, char **argv)
 	struct unload_cfg cfg = {0};
 	int ret;
 
-	ret = parse_or_exit(&unload_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&unload_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	apply_verbosity(cfg.verbose);
-	if (!require_root("unload"))
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root("unload", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	if (p2pkp_steer_unload(cfg.dev))
 		return 1;
@@ -285,8 +268,8 @@ static int watch_one(const struct status_cfg *cfg)
 	unsigned int n;
 	int err;
 
-	install_stop_handler();
-	for (n = 0; !stop_requested && (cfg->count == 0 || n < cfg->count); n++) {
+	p2pkp_install_stop_handler();
+	for (n = 0; !p2pkp_stop_requested && (cfg->count == 0 || n < cfg->count); n++) {
 		if (n)
 			nanosleep(&ts, NULL);
 		err = show_one(cfg->dev, cfg->json);
@@ -304,11 +287,11 @@ int cmd_status(int argc, char **argv)
 	struct status_cfg cfg = {.count = 1};
 	int ret, err;
 
-	ret = parse_or_exit(&status_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&status_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
-	apply_verbosity(cfg.verbose);
-	if (!require_root("status"))
+	p2pkp_apply_verbosity(cfg.verbose);
+	if (!p2pkp_require_root("status", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	if (!cfg.dev) {
 		if (cfg.interval) {
