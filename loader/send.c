@@ -70,9 +70,7 @@ struct peer {
 	struct p2pkp_rtt rtt;
 	struct pfile *files;
 	__u32 next_announce; /* next file index to put in a FILES request */
-	__u32 unanswered;    /* files still PF_WAIT */
 	__u32 data_seq;
-	__u32 max_payload;
 	__u64 last_heard_ns;
 	__u32 resend_hint; /* lowest file that may have blocks to resend */
 	struct p2pkp_peer_result *res;
@@ -250,12 +248,10 @@ static bool pfile_final(const struct pfile *pf)
 	return pf->state == PF_DONE || pf->state == PF_HAVE || pf->state == PF_FAILED;
 }
 
-static void pfile_set(struct sender *s, struct peer *p, __u32 f, enum pfile_state st)
+static void pfile_set(struct peer *p, __u32 f, enum pfile_state st)
 {
 	struct pfile *pf = &p->files[f];
 
-	if (pf->state == PF_WAIT && st != PF_WAIT)
-		p->unanswered--;
 	pf->state = st;
 	if (st == PF_DONE)
 		p->res->files_ok++;
@@ -265,7 +261,6 @@ static void pfile_set(struct sender *s, struct peer *p, __u32 f, enum pfile_stat
 		p->res->files_failed++;
 	if (pfile_final(pf))
 		p2pkp_rangeset_free(&pf->resend);
-	(void)s;
 }
 
 /* --- requests ----------------------------------------------------------------------- */
@@ -474,7 +469,7 @@ static void start_file(struct sender *s, struct peer *p, __u32 f, __u64 cum)
 	__u64 sent = sent_upto(s, f);
 
 	pf->cum = cum;
-	pfile_set(s, p, f, PF_SEND);
+	pfile_set(p, f, PF_SEND);
 	if (sent > cum) {
 		resend_add(pf, cum, sent);
 		if (f < p->resend_hint)
@@ -484,11 +479,10 @@ static void start_file(struct sender *s, struct peer *p, __u32 f, __u64 cum)
 
 /* --- DATA -------------------------------------------------------------------------- */
 
-static bool peer_wants(const struct sender *s, const struct peer *p, __u32 f, __u64 b)
+static bool peer_wants(const struct peer *p, __u32 f, __u64 b)
 {
 	const struct pfile *pf = &p->files[f];
 
-	(void)s;
 	return (p->state == PEER_ACTIVE) && pf->state == PF_SEND && b >= pf->cum;
 }
 
@@ -557,7 +551,7 @@ static void fail_file_everywhere(struct sender *s, __u32 f)
 
 	for (i = 0; i < s->npeers; i++)
 		if (!pfile_final(&s->peer[i].files[f]))
-			pfile_set(s, &s->peer[i], f, PF_FAILED);
+			pfile_set(&s->peer[i], f, PF_FAILED);
 }
 
 /* One DATA message being built: its frame, its encoder, where its payload goes. */
@@ -635,7 +629,7 @@ static __u32 wanting(const struct sender *s, __u32 f, __u64 b, struct peer **to)
 	__u32 i, n = 0;
 
 	for (i = 0; i < s->npeers; i++)
-		if (peer_wants(s, &s->peer[i], f, b))
+		if (peer_wants(&s->peer[i], f, b))
 			to[n++] = (struct peer *)&s->peer[i];
 	return n;
 }
@@ -782,7 +776,7 @@ static void check_files(struct sender *s, struct peer *p, __u64 now)
 			continue;
 		if (!send_file_req(s, p, P2PKP_CMD_VERIFY, f, now))
 			break; /* no free request slot: the rest wait for answers */
-		pfile_set(s, p, f, PF_VERIFY);
+		pfile_set(p, f, PF_VERIFY);
 	}
 	if (all_final && p->state == PEER_ACTIVE && p->next_announce == s->fl.n &&
 	    send_result_req(s, p, P2PKP_CMD_CLOSE, P2PKP_R_OK, now))
@@ -804,7 +798,6 @@ static void on_open_reply(struct sender *s, struct peer *p, const struct p2pkp_o
 			  r->max_payload, s->data_len);
 		return;
 	}
-	p->max_payload = r->max_payload;
 	if (p->state == PEER_OPENING) {
 		p->state = PEER_ACTIVE;
 		p->next_announce = 0;
@@ -825,12 +818,12 @@ static void on_file_state(struct sender *s, struct peer *p, const struct p2pkp_f
 		start_file(s, p, fs->index, fs->cum);
 		break;
 	case P2PKP_R_HAVE:
-		pfile_set(s, p, fs->index, PF_HAVE);
+		pfile_set(p, fs->index, PF_HAVE);
 		break;
 	default:
 		pr_warn("%s: refused %s: %s\n", p->name, s->fl.v[fs->index].name,
 			p2pkp_result_name(fs->result));
-		pfile_set(s, p, fs->index, PF_FAILED);
+		pfile_set(p, fs->index, PF_FAILED);
 	}
 }
 
@@ -846,7 +839,7 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 		return;
 	switch (r->result) {
 	case P2PKP_R_OK:
-		pfile_set(s, p, r->file, PF_DONE);
+		pfile_set(p, r->file, PF_DONE);
 		break;
 	case P2PKP_R_IN_PROGRESS:
 		pf->state = PF_SEND;
@@ -861,7 +854,7 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 		if (++pf->crc_retries > CRC_RETRIES) {
 			pr_warn("%s: %s: CRC mismatch %d times, giving up on it\n", p->name,
 				s->fl.v[r->file].name, pf->crc_retries);
-			pfile_set(s, p, r->file, PF_FAILED);
+			pfile_set(p, r->file, PF_FAILED);
 			break;
 		}
 		pf->state = PF_SEND;
@@ -873,7 +866,7 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 	default:
 		pr_warn("%s: %s failed: %s\n", p->name, s->fl.v[r->file].name,
 			p2pkp_result_name(r->result));
-		pfile_set(s, p, r->file, PF_FAILED);
+		pfile_set(p, r->file, PF_FAILED);
 	}
 }
 
@@ -913,8 +906,6 @@ static void reopen(struct sender *s, struct peer *p, __u64 now)
 		if (pfile_final(pf))
 			continue;
 		p2pkp_rangeset_free(&pf->resend);
-		if (pf->state != PF_WAIT)
-			p->unanswered++;
 		pf->state = PF_WAIT;
 	}
 	p->state = PEER_OPENING;
@@ -976,7 +967,7 @@ static void on_abort(struct sender *s, struct peer *p, const struct p2pkp_result
 		if (r->file < s->fl.n && !pfile_final(&p->files[r->file])) {
 			pr_warn("%s: receiver gave up on %s: %s\n", p->name, s->fl.v[r->file].name,
 				p2pkp_result_name(r->result));
-			pfile_set(s, p, r->file, PF_FAILED);
+			pfile_set(p, r->file, PF_FAILED);
 		}
 		return;
 	}
@@ -1268,7 +1259,6 @@ static int setup_peers(struct sender *s)
 		p->files = calloc(s->fl.n ? s->fl.n : 1, sizeof(*p->files));
 		if (!p->files)
 			return -ENOMEM;
-		p->unanswered = s->fl.n;
 		for (__u32 f = 0; f < s->fl.n; f++)
 			p2pkp_rangeset_init(&p->files[f].resend);
 	}
@@ -1362,6 +1352,9 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 	res->files = s.fl.n;
 	res->seconds = (double)(p2pkp_now_ns() - s.start_ns) / NSEC_PER_SEC;
 	res->final_rate_bps = s.pacer.rate_bps;
+	if (s.bad_msgs)
+		pr_debug("ignored %llu malformed or stray datagrams\n",
+			 (unsigned long long)s.bad_msgs);
 	p2pkp_transport_stats(s.t, &res->tstats);
 	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(s.t));
 	err = 0;

@@ -105,6 +105,15 @@ suite_clang() {
 	return $rc
 }
 
+# The fuzzer binaries, named after their sources as the Makefile builds them
+# (a glob over the build directory would also catch the fuzzers' own logs).
+fuzzers() {
+	local src
+	for src in tests/fuzz/fuzz_*.c; do
+		echo "$BUILD/fuzz/$(basename "$src" .c)"
+	done
+}
+
 main() {
 	local suites=("$@")
 	[ ${#suites[@]} -gt 0 ] || suites=(fmt unit asan bpf clang ns fuzz vm)
@@ -125,7 +134,7 @@ main() {
 			if need_root; then run_suite ns tests/ns/run.sh
 			else skip_suite ns "needs root for network namespaces"; fi
 			;;
-		fuzz) run_suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" "$BUILD"/fuzz/fuzz_* ;;
+		fuzz) run_suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" $(fuzzers) ;;
 		vm)
 			if [ -n "${P2PKP_NO_VMTEST:-}" ]; then skip_suite vm "P2PKP_NO_VMTEST is set"
 			else run_suite vm vmtest/vmtest.sh; fi

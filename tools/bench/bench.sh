@@ -297,26 +297,25 @@ time_value() {
 }
 
 # cpu_of TAG: CPU seconds (user+sys); elapsed_of TAG: wall seconds; syscalls_of TAG.
-cpu_of() {
+# perf_seconds TAG EVENT UNITS_PER_SECOND TIME_FIELD: a perf counter in seconds, else the
+# field of /usr/bin/time's output, else NA.
+perf_seconds() {
 	local v
-	v=$(perf_value "$1" task-clock)
+	v=$(perf_value "$1" "$2")
 	if [ -n "$v" ]; then
-		awk -v ms="$v" 'BEGIN {printf "%.4f", ms / 1000}'
+		awk -v x="$v" -v per="$3" 'BEGIN {printf "%.6f", x / per}'
 	else
-		v=$(time_value "$1" 4)
+		v=$(time_value "$1" "$4")
 		echo "${v:-NA}"
 	fi
 }
 
+cpu_of() {
+	perf_seconds "$1" task-clock 1000 4
+}
+
 elapsed_of() {
-	local v
-	v=$(perf_value "$1" duration_time)
-	if [ -n "$v" ]; then
-		awk -v ns="$v" 'BEGIN {printf "%.6f", ns / 1e9}'
-	else
-		v=$(time_value "$1" 1)
-		echo "${v:-NA}"
-	fi
+	perf_seconds "$1" duration_time 1e9 1
 }
 
 syscalls_of() {
