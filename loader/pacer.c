@@ -28,6 +28,7 @@ void p2pkp_pacer_init(struct p2pkp_pacer *p, __u64 start_bps, __u64 max_bps, __u
 		.min_bps = 10 * 1000 * 1000,
 		.max_bps = max_bps,
 		.min_burst = min_burst,
+		.slow_start = true,
 	};
 	set_rate(p, start_bps);
 	p->tokens = (__s64)p->burst_bytes;
@@ -49,6 +50,7 @@ __s64 p2pkp_pacer_avail(struct p2pkp_pacer *p, __u64 now_ns)
 void p2pkp_pacer_consume(struct p2pkp_pacer *p, __u32 bytes)
 {
 	p->tokens -= bytes;
+	p->sent_bytes += bytes;
 }
 
 __u64 p2pkp_pacer_delay_ns(const struct p2pkp_pacer *p, __u32 bytes)
@@ -72,16 +74,22 @@ void p2pkp_pacer_note_lost(struct p2pkp_pacer *p, __u64 blocks)
 
 void p2pkp_pacer_adjust(struct p2pkp_pacer *p, __u64 now_ns)
 {
-	__u64 loss_ppm;
+	__u64 elapsed = now_ns - p->interval_start_ns, loss_ppm, sent_bps, base;
 
-	if (now_ns - p->interval_start_ns < ADJUST_INTERVAL_NS || p->sent_blocks < 64)
+	if (elapsed < ADJUST_INTERVAL_NS || p->sent_blocks < 64)
 		return;
 	loss_ppm = p->lost_blocks * 1000000 / p->sent_blocks;
+	/* In microseconds: bytes * 8e9 would overflow past 2 GB in an interval. */
+	sent_bps = p->sent_bytes * 8 * (NSEC_PER_SEC / 1000) / (elapsed / 1000);
+	base = sent_bps < p->rate_bps ? sent_bps : p->rate_bps;
+	if (loss_ppm >= LOSS_LOW_PPM)
+		p->slow_start = false;
 	if (loss_ppm > LOSS_HIGH_PPM)
-		set_rate(p, p->rate_bps / 10 * 7);
+		set_rate(p, base / 10 * 7);
 	else if (loss_ppm < LOSS_LOW_PPM)
-		set_rate(p, p->rate_bps / 4 * 5);
+		set_rate(p, p->slow_start ? base * 2 : base / 4 * 5);
 	p->interval_start_ns = now_ns;
 	p->sent_blocks = 0;
+	p->sent_bytes = 0;
 	p->lost_blocks = 0;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Sender pacing: a token bucket in bytes, and an AIMD controller that moves
- * the rate with the loss the receivers report. Receivers on a busy host drop
+ * Sender pacing: a token bucket in bytes, and a controller that moves the
+ * rate with the loss the receivers report: it doubles every interval until
+ * the first loss (slow start), then steps up by a quarter or down by 30 %.
+ * Steps start from what was actually sent when that is less, so a sender
+ * that cannot reach its rate (CPU-bound) never runs far ahead of itself. Receivers on a busy host drop
  * everything once their fill ring runs dry, so bursts must stay short.
  */
 #ifndef P2PKP_PACER_H
@@ -21,7 +24,9 @@ struct p2pkp_pacer {
 	/* controller interval */
 	__u64 interval_start_ns;
 	__u64 sent_blocks; /* blocks sent in this interval */
+	__u64 sent_bytes;  /* bytes let through in this interval */
 	__u64 lost_blocks; /* blocks reported missing in this interval */
+	bool slow_start;   /* no loss seen yet: double the rate each interval */
 };
 
 /* min_burst: bytes of the sender's batch, so a whole batch can always go at once. */

@@ -27,6 +27,9 @@
  * or two payloads per pwritev; waiting a little gives a hundred.
  */
 #define FLUSH_AGE_NS	 (500 * 1000ull)
+#define NAP_MIN_NS	 (50 * 1000ull)
+#define NAP_MAX_NS	 (2 * NSEC_PER_MSEC)
+#define DRAIN_MAX	 4096 /* messages per wake-up before the timers get a turn */
 #define REPORT_NS	 (P2PKP_REPORT_MS * NSEC_PER_MSEC)
 #define REPORT_IDLE_NS	 (1000 * NSEC_PER_MSEC)
 #define SAVE_NS		 (1000 * NSEC_PER_MSEC)
@@ -91,6 +94,8 @@ struct receiver {
 	struct p2pkp_rx_msg held[P2PKP_WBATCH_MAX]; /* frames whose data is in wb */
 	__u32 nheld;
 	__u64 batch_since_ns;
+	__u32 nap_want; /* messages a nap waits for: a write batch, if the backend holds it */
+	__u64 wake_ns;	/* when the last drain began */
 	struct session sess[MAX_SESSIONS];
 	struct stranger strangers[MAX_STRANGERS];
 	__u64 giveup_ns;
@@ -779,18 +784,60 @@ static void end_all(struct receiver *r)
 			end_session(r, &r->sess[i], false, false);
 }
 
+/* Everything the backend holds now, up to DRAIN_MAX messages: how many. */
+static __u32 drain(struct receiver *r)
+{
+	__u32 got = 0;
+	int n;
+
+	do {
+		n = receive(r, 0);
+		if (n > 0)
+			got += (__u32)n;
+	} while (n == RX_BATCH && got < DRAIN_MAX);
+	return got;
+}
+
+/*
+ * While data flows, sleep until about nap_want messages have arrived instead
+ * of waking in poll() for every few: one nap and one pwritev per write batch.
+ * The rate is what the last drain found over the time since the one before.
+ */
+static __u64 nap_ns(const struct receiver *r, __u32 got, __u64 now)
+{
+	__u64 ns = (now - r->wake_ns) * r->nap_want / got;
+
+	if (ns < NAP_MIN_NS)
+		return NAP_MIN_NS;
+	return ns > NAP_MAX_NS ? NAP_MAX_NS : ns;
+}
+
+static void nap(__u64 ns)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+
+	nanosleep(&ts, NULL);
+}
+
 static void run(struct receiver *r)
 {
-	__u64 now;
+	__u64 now = p2pkp_now_ns(), began;
+	__u32 got;
 
+	r->wake_ns = now;
 	while (!r->finished && !(r->o->stop && *r->o->stop)) {
-		/* Holding frames: wake within a millisecond to write them. */
-		receive(r, r->nheld ? 1 : 10);
+		began = p2pkp_now_ns();
+		got = drain(r);
 		now = p2pkp_now_ns();
 		if (r->nheld && now - r->batch_since_ns >= FLUSH_AGE_NS)
 			flush_batch(r);
 		run_timers(r, now);
 		p2pkp_tx_flush(r->t);
+		if (got && r->nap_want > 1)
+			nap(nap_ns(r, got, now));
+		else /* idle: wait for the next message, within a millisecond if holding frames */
+			receive(r, r->nheld ? 1 : 10);
+		r->wake_ns = began;
 	}
 	end_all(r);
 	p2pkp_tx_flush(r->t);
@@ -824,6 +871,10 @@ static int open_all(struct receiver *r)
 	err = p2pkp_transport_open(&topts, &r->t);
 	if (err)
 		goto out_free_batch;
+	/* A quarter of what the backend buffers: naps may misjudge the rate fourfold. */
+	r->nap_want = getenv("NONAP") ? 1 : p2pkp_rx_depth(r->t) / 4;
+	if (r->nap_want > P2PKP_WBATCH_MAX)
+		r->nap_want = P2PKP_WBATCH_MAX;
 	return 0;
 out_free_batch:
 	p2pkp_wbatch_free(r->wb);

@@ -15,7 +15,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "clock.h"
 #include "engine.h"
@@ -27,15 +27,15 @@
 #include "wire.h"
 
 #define RX_BATCH       64
-#define TX_BATCH       256
+#define TX_BATCH       1024
 #define FD_CACHE       16
-#define READ_BATCH     64		      /* blocks per preadv */
+#define READ_BATCH     1024		      /* blocks per preadv: IOV_MAX */
 #define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
 #define CRC_RETRIES    2
 #define CLOSE_TRIES    6 /* CLOSE transmissions before a settled session ends anyway */
 #define START_RATE_BPS (1000ull * 1000 * 1000)
 #define PROGRESS_NS    (250 * NSEC_PER_MSEC)
-#define CRC_CHUNK      (1 << 20)
+#define CRC_CHUNK      (8 << 20)
 
 enum peer_state {
 	PEER_OPENING,
@@ -164,7 +164,7 @@ static int crc_all(struct sender *s)
 		return -ENOMEM;
 	for (i = 0; i < s->fl.n && !err; i++) {
 		struct p2pkp_sfile *f = &s->fl.v[i];
-		uLong crc = crc32(0L, Z_NULL, 0);
+		__u32 crc = 0;
 		__u64 off = 0;
 		int fd;
 
@@ -185,11 +185,11 @@ static int crc_all(struct sender *s)
 				err = n < 0 ? -errno : -EIO;
 				break;
 			}
-			crc = crc32(crc, buf, (uInt)n);
+			crc = libdeflate_crc32(crc, buf, (size_t)n);
 			off += (__u64)n;
 		}
 		close(fd);
-		f->crc32 = (__u32)crc;
+		f->crc32 = crc;
 	}
 	free(buf);
 	return err;

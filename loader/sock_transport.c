@@ -269,6 +269,7 @@ int p2pkp_sock_open(const struct p2pkp_transport_opts *opts, struct p2pkp_transp
 	}
 	s->tx_cap = p2pkp_mtu_payload(mtu, opts->family);
 	s->base.local.port = s->udp.port;
+	s->base.rx_depth = p2pkp_udp_rx_depth(&s->udp);
 	*out = &s->base;
 	return 0;
 

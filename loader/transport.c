@@ -265,6 +265,22 @@ void p2pkp_udp_close(struct p2pkp_udp *u)
 	p2pkp_bufpool_fini(&u->rx);
 }
 
+/* A page of truesize per queued datagram: what a veth or NIC skb of MTU 1500 costs at most. */
+#define UDP_TRUESIZE_MAX 4096
+
+__u32 p2pkp_udp_rx_depth(const struct p2pkp_udp *u)
+{
+	int rcv = 0;
+	socklen_t len = sizeof(rcv);
+	__u32 depth;
+
+	if (getsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len) || rcv <= 0)
+		return 0;
+	depth = (__u32)rcv / UDP_TRUESIZE_MAX;
+	/* Held messages keep their pool buffers: the pool bounds it too. */
+	return depth < u->rx.count ? depth : u->rx.count;
+}
+
 /* Takes up to n buffers for one recvmmsg(); returns how many it got. */
 static __u32 udp_arm(struct p2pkp_udp *u, __u32 n)
 {
@@ -407,6 +423,11 @@ int p2pkp_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __u32 m
 	if (!max)
 		return 0;
 	return t->ops->rx_burst(t, msgs, max, timeout_ms);
+}
+
+__u32 p2pkp_rx_depth(const struct p2pkp_transport *t)
+{
+	return t->rx_depth;
 }
 
 void p2pkp_rx_release(struct p2pkp_transport *t, const struct p2pkp_rx_msg *msgs, __u32 n)

@@ -76,6 +76,8 @@ void p2pkp_transport_local(const struct p2pkp_transport *t, struct p2pkp_addr *a
 /* Up to max messages; waits at most timeout_ms (0: poll, -1: forever). Count or -errno. */
 int p2pkp_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __u32 max, int timeout_ms);
 void p2pkp_rx_release(struct p2pkp_transport *t, const struct p2pkp_rx_msg *msgs, __u32 n);
+/* About how many messages the backend buffers while nobody reads (RX ring, socket buffer). */
+__u32 p2pkp_rx_depth(const struct p2pkp_transport *t);
 
 /* 0 with a free buffer, -EAGAIN if all are in flight (flush and reap first). */
 int p2pkp_tx_get(struct p2pkp_transport *t, struct p2pkp_tx_buf *buf);

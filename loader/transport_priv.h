@@ -52,6 +52,7 @@ struct p2pkp_transport {
 	char ifname[IF_NAMESIZE];
 	unsigned int mtu; /* of ifname; 0 without a device */
 	struct p2pkp_addr local;
+	__u32 rx_depth; /* what p2pkp_rx_depth() says; set by the backend's open */
 	struct p2pkp_transport_stats stats;
 };
 
@@ -105,6 +106,8 @@ struct p2pkp_udp {
 int p2pkp_udp_open(struct p2pkp_udp *u, int family, __u16 port, __u32 rx_bufs, __u32 buf_size,
 		   char *why, size_t whylen);
 void p2pkp_udp_close(struct p2pkp_udp *u);
+/* Datagrams of full size the socket's receive buffer holds, counted conservatively. */
+__u32 p2pkp_udp_rx_depth(const struct p2pkp_udp *u);
 /* One non-blocking recvmmsg() into pool buffers: count (0 if nothing), or -errno. */
 int p2pkp_udp_recv(struct p2pkp_transport *t, struct p2pkp_udp *u, struct p2pkp_rx_msg *msgs,
 		   __u32 max);

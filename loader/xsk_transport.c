@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <xdp/xsk.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "log.h"
 #include "netpath.h"
@@ -48,10 +49,10 @@
 #define XSK_TX_PAYLOAD_OFF 64
 /* How many times one flush kicks while the kernel answers EAGAIN/EBUSY. */
 #define XSK_KICK_RETRIES 64
-/* Non-empty RX bursts still look at the UDP socket this often, so it cannot starve. */
-#define XSK_SOCK_CHECK_EVERY 64
-#define XSK_PATH_CACHE	     64
-#define XSK_PATH_RETRY_MS    1000
+/* Without poll() saying so, the UDP socket is asked this often, so it cannot starve. */
+#define XSK_SOCK_CHECK_NS (20 * NSEC_PER_MSEC)
+#define XSK_PATH_CACHE	  64
+#define XSK_PATH_RETRY_MS 1000
 /* Bound on draining TX at close. */
 #define XSK_DRAIN_MS 200
 
@@ -88,7 +89,7 @@ struct xsk_transport {
 	__u16 port; /* bound UDP port: steered port, and source port of what we send */
 	bool steer_attached;
 	bool veth; /* checksums of local senders may be left to an offload that never runs */
-	__u32 bursts;
+	__u64 sock_checked_ns; /* when the UDP socket was last asked */
 	__u32 next_q;
 	struct pollfd *pfds;
 
@@ -247,6 +248,16 @@ static __u32 rx_rings(struct xsk_transport *x, struct p2pkp_rx_msg *msgs, __u32 
 	return out;
 }
 
+static bool sock_check_due(struct xsk_transport *x)
+{
+	__u64 now = p2pkp_now_ns();
+
+	if (now - x->sock_checked_ns < XSK_SOCK_CHECK_NS)
+		return false;
+	x->sock_checked_ns = now;
+	return true;
+}
+
 static int xsk_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __u32 max,
 			int timeout_ms)
 {
@@ -260,11 +271,12 @@ static int xsk_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __
 		n = rx_rings(x, msgs, max);
 		/*
 		 * The socket costs a system call: ask it when poll() said it has
-		 * data, and every XSK_SOCK_CHECK_EVERY bursts otherwise. Asking on
-		 * every empty non-blocking call was 92 % of a sender's system calls;
-		 * what the stack got (unsteered datagrams) can wait that long.
+		 * data, and every XSK_SOCK_CHECK_NS otherwise. Asking on every
+		 * empty non-blocking call was 92 % of a sender's system calls, and
+		 * every 64th call still 40 %; what the stack got (unsteered
+		 * datagrams) can wait that long.
 		 */
-		if (n < max && (sock_ready || ++x->bursts % XSK_SOCK_CHECK_EVERY == 0)) {
+		if (n < max && (sock_ready || sock_check_due(x))) {
 			got = p2pkp_udp_recv(t, &x->udp, msgs + n, max - n);
 			if (got > 0)
 				n += (__u32)got;
@@ -507,6 +519,13 @@ static void xsk_kernel_stats(const struct p2pkp_transport *t, struct p2pkp_trans
 		memset(&ks, 0, sizeof(ks));
 		if (x->q[i].fd < 0 || getsockopt(x->q[i].fd, SOL_XDP, XDP_STATISTICS, &ks, &len))
 			continue;
+		pr_debug(
+			"queue %u: kernel dropped %llu (invalid %llu, RX ring full %llu, fill ring "
+			"empty %llu)\n",
+			x->q[i].qid, (unsigned long long)ks.rx_dropped,
+			(unsigned long long)ks.rx_invalid_descs,
+			(unsigned long long)ks.rx_ring_full,
+			(unsigned long long)ks.rx_fill_ring_empty_descs);
 		/* rx_dropped already counts the fill-ring-empty drops of copy mode. */
 		st->rx_dropped += ks.rx_dropped + ks.rx_invalid_descs;
 		if (len >= offsetof(struct xdp_statistics, rx_ring_full) + sizeof(__u64))
@@ -619,7 +638,7 @@ static void queue_close(struct xsk_queue *q)
 #ifndef XDP_MAX_TX_SKB_BUDGET
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
-#define TX_SKB_BUDGET 256
+#define TX_SKB_BUDGET 1024
 
 static void raise_tx_budget(struct xsk_queue *q)
 {
@@ -932,6 +951,8 @@ int p2pkp_xsk_open(const struct p2pkp_transport_opts *opts, struct p2pkp_transpo
 	if (err)
 		goto err_free;
 	x->base.local.port = x->port;
+	/* Per RX ring; half, because frames held for writing are out of the fill ring. */
+	x->base.rx_depth = x->rx_frames / 2;
 	*out = &x->base;
 	return 0;
 
