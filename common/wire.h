@@ -55,7 +55,7 @@
 #define P2PKP_RTO_INIT_MS	200    /* first retransmission of a request */
 #define P2PKP_RTO_MAX_MS	2000   /* backoff doubles up to this */
 #define P2PKP_KEEPALIVE_MS	1000   /* send KEEPALIVE after this much silence */
-#define P2PKP_REPORT_MS		100    /* receiver REPORT period while data flows */
+#define P2PKP_REPORT_MS		50     /* receiver REPORT period while data flows */
 #define P2PKP_GIVEUP_MS		30000  /* peer silent this long: link broken */
 #define P2PKP_LINGER_MS		60000  /* receiver keeps a silent session in memory */
 #define P2PKP_VERIFY_TIMEOUT_MS 600000 /* VERIFY may answer IN_PROGRESS this long */

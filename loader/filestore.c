@@ -72,10 +72,12 @@ struct p2pkp_rfile {
 	__u32 crc32;
 	__u32 block_size;
 	bool is_dir;
-	bool dirty; /* held changed since the state was saved */
-	bool done;  /* published: nothing left in the partial directory */
-	int fd;	    /* the .part file, -1 for directories */
-	int error;  /* first write error, -errno */
+	bool dirty;	/* held changed since the state was saved */
+	bool done;	/* published: nothing left in the partial directory */
+	int fd;		/* the .part file, -1 for directories */
+	int error;	/* first write error, -errno */
+	__u64 crc_upto; /* bytes [0, crc_upto) were written in order, and their CRC-32 is... */
+	__u32 crc_run;	/* ...this, so verify() reads back only the rest */
 	char key[KEY_LEN + 1];
 	struct p2pkp_bitmap held;
 };
@@ -580,12 +582,12 @@ static bool name_ok(const char *name, const char **why)
 
 /*
  * CRC-32 (zlib's polynomial, computed by libdeflate's carry-less multiply:
- * 4x zlib here) of the first size bytes of fd; -errno on a read error or short file.
+ * 4x zlib here) of bytes [off, size) of fd, continuing from *crc; -errno on a
+ * read error or short file.
  */
-static int crc_fd(struct p2pkp_store *s, int fd, __u64 size, __u32 *crc)
+static int crc_fd(struct p2pkp_store *s, int fd, __u64 off, __u64 size, __u32 *crc)
 {
-	__u32 c = 0;
-	__u64 off = 0;
+	__u32 c = *crc;
 
 	while (off < size) {
 		size_t want = size - off < READBACK_BUF ? (size_t)(size - off) : READBACK_BUF;
@@ -611,7 +613,7 @@ static __s64 stat_mtime_ns(const struct stat *st)
 static bool same_file(struct p2pkp_store *s, int pfd, const char *base,
 		      const struct p2pkp_rfile_desc *d, const struct stat *st)
 {
-	__u32 crc;
+	__u32 crc = 0;
 	bool same;
 	int fd;
 
@@ -620,7 +622,7 @@ static bool same_file(struct p2pkp_store *s, int pfd, const char *base,
 	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	same = !crc_fd(s, fd, d->size, &crc) && crc == d->crc32;
+	same = !crc_fd(s, fd, 0, d->size, &crc) && crc == d->crc32;
 	close(fd);
 	return same;
 }
@@ -932,12 +934,12 @@ static int publish(struct p2pkp_rfile *f, int pfd, const char *base)
 
 static int verify(struct p2pkp_rfile *f, __u16 *result)
 {
-	__u32 crc;
+	__u32 crc = f->crc_run;
 	int err;
 
 	if (fdatasync(f->fd))
 		return finish_warn(f, result, P2PKP_R_IO, "cannot sync", -errno);
-	err = crc_fd(f->s, f->fd, f->size, &crc);
+	err = crc_fd(f->s, f->fd, f->crc_upto, f->size, &crc);
 	if (err)
 		return finish_warn(f, result, P2PKP_R_IO, "cannot read back", err);
 	if (crc == f->crc32) {
@@ -947,6 +949,8 @@ static int verify(struct p2pkp_rfile *f, __u16 *result)
 	pr_warn("%s: CRC32 mismatch (got %08x, announced %08x): fetching it again\n", f->name, crc,
 		f->crc32);
 	p2pkp_bitmap_clear(&f->held);
+	f->crc_upto = 0;
+	f->crc_run = 0;
 	f->dirty = true;
 	/* Forget on disk too, so a resume does not trust the bad blocks. */
 	partial_remove_state(f);
@@ -1114,6 +1118,22 @@ static int pwritev_all(int fd, struct iovec *iov, int cnt, __u64 off)
 	return 0;
 }
 
+/* Carry the in-order CRC over a run just written, if the run starts where it stopped. */
+static void crc_forward(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
+{
+	struct p2pkp_rfile *f = wb->e[wb->order[from]].f;
+	__u32 i;
+
+	if (wb->e[wb->order[from]].offset != f->crc_upto)
+		return;
+	for (i = from; i < to; i++) {
+		const struct wb_ent *e = &wb->e[wb->order[i]];
+
+		f->crc_run = libdeflate_crc32(f->crc_run, e->data, e->len);
+		f->crc_upto += e->len;
+	}
+}
+
 /* Write the run order[from, to) (one file, contiguous) and mark it held. */
 static int write_run(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 {
@@ -1138,6 +1158,7 @@ static int write_run(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 		f->error = f->error ?: err;
 		return err;
 	}
+	crc_forward(wb, from, to);
 	p2pkp_bitmap_set_range(&f->held, first->offset / f->block_size,
 			       first->offset / f->block_size + cnt);
 	f->dirty = true;

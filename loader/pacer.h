@@ -3,8 +3,8 @@
  * Sender pacing: a token bucket in bytes, and a controller that moves the
  * rate with the loss the receivers report: it doubles every interval until
  * the first loss (slow start), then steps up by a quarter or down by 30 %.
- * Steps start from what was actually sent when that is less, so a sender
- * that cannot reach its rate (CPU-bound) never runs far ahead of itself. Receivers on a busy host drop
+ * Steps up stop at twice what was actually sent, and steps down start from
+ * it, so a sender that cannot reach its rate (CPU-bound) stays near it. Receivers on a busy host drop
  * everything once their fill ring runs dry, so bursts must stay short.
  */
 #ifndef P2PKP_PACER_H

@@ -381,6 +381,8 @@ test_relay_same_seed_same_faults() {
 	dir=$(new_tmpdir)
 	for run in 1 2; do
 		start_relay "$dir/relay" --dup 20 --drop 20 --seed 3
+		# Resolve the neighbour first: run 1 must not lose its first records to ARP.
+		in_ns s ping -c 2 -i 0.2 -W 1 10.82.0.2 >/dev/null 2>&1 || true
 		start_receiver r 10.82.0.2 "$dir/out"
 		send_records s 10.82.0.2 300
 		stop_receiver "$dir/out"
