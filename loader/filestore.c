@@ -1134,6 +1134,31 @@ static void crc_forward(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 	}
 }
 
+/*
+ * When a hole at crc_upto is filled, the blocks behind it that came early are
+ * read back now, one READBACK_BUF per call while data still flows, rather than
+ * all at once in verify(). A failed read leaves them to verify().
+ */
+static void crc_catch_up(struct p2pkp_rfile *f)
+{
+	__u64 b = f->crc_upto / f->block_size, end;
+	ssize_t r;
+
+	if (f->crc_upto >= f->size || f->crc_upto % f->block_size ||
+	    !p2pkp_bitmap_test(&f->held, b))
+		return;
+	end = p2pkp_bitmap_next_missing(&f->held, b) * f->block_size;
+	if (end > f->size)
+		end = f->size;
+	if (end - f->crc_upto > READBACK_BUF)
+		end = f->crc_upto + READBACK_BUF;
+	r = pread(f->fd, f->s->buf, (size_t)(end - f->crc_upto), (off_t)f->crc_upto);
+	if (r <= 0)
+		return;
+	f->crc_run = libdeflate_crc32(f->crc_run, f->s->buf, (size_t)r);
+	f->crc_upto += (__u64)r;
+}
+
 /* Write the run order[from, to) (one file, contiguous) and mark it held. */
 static int write_run(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 {
@@ -1161,6 +1186,7 @@ static int write_run(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 	crc_forward(wb, from, to);
 	p2pkp_bitmap_set_range(&f->held, first->offset / f->block_size,
 			       first->offset / f->block_size + cnt);
+	crc_catch_up(f);
 	f->dirty = true;
 	wb->st.payloads += cnt;
 	wb->st.bytes += bytes;

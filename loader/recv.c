@@ -30,6 +30,7 @@
 #define NAP_MIN_NS	 (50 * 1000ull)
 #define NAP_MAX_NS	 (2 * NSEC_PER_MSEC)
 #define DRAIN_MAX	 4096 /* messages per wake-up before the timers get a turn */
+#define IDLE_WAIT_MS	 P2PKP_REPORT_MS
 #define REPORT_NS	 (P2PKP_REPORT_MS * NSEC_PER_MSEC)
 #define REPORT_IDLE_NS	 (1000 * NSEC_PER_MSEC)
 #define SAVE_NS		 (1000 * NSEC_PER_MSEC)
@@ -835,8 +836,8 @@ static void run(struct receiver *r)
 		p2pkp_tx_flush(r->t);
 		if (got && r->nap_want > 1)
 			nap(nap_ns(r, got, now));
-		else /* idle: wait for the next message, within a millisecond if holding frames */
-			receive(r, r->nheld ? 1 : 10);
+		else /* idle: wait for the next message; timers need no more than 50 ms */
+			receive(r, r->nheld ? 1 : IDLE_WAIT_MS);
 		r->wake_ns = began;
 	}
 	end_all(r);

@@ -50,7 +50,7 @@
 /* How many times one flush kicks while the kernel answers EAGAIN/EBUSY. */
 #define XSK_KICK_RETRIES 64
 /* Without poll() saying so, the UDP socket is asked this often, so it cannot starve. */
-#define XSK_SOCK_CHECK_NS (20 * NSEC_PER_MSEC)
+#define XSK_SOCK_CHECK_NS (50 * NSEC_PER_MSEC)
 #define XSK_PATH_CACHE	  64
 #define XSK_PATH_RETRY_MS 1000
 /* Bound on draining TX at close. */
