@@ -48,6 +48,7 @@
 #define STATE_MAGIC	 "P2PKPST1"
 #define STATE_HDR_LEN	 (8 + 8 + 8 + 4 + 4 + 4) /* magic size mtime crc bs namelen */
 #define READBACK_BUF	 (8 << 20)		 /* few reads per GiB when verifying */
+#define CATCH_UP_MAX	 (1 << 20)		 /* read back per write batch, at most */
 #define KEY_LEN		 16			 /* hex digits of a 64-bit hash */
 #define KEY_FILE_LEN	 (KEY_LEN + sizeof(".state.tmp"))
 #define MODE_BITS	 01777 /* permissions and sticky; no setuid/setgid */
@@ -1136,8 +1137,10 @@ static void crc_forward(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 
 /*
  * When a hole at crc_upto is filled, the blocks behind it that came early are
- * read back now, one READBACK_BUF per call while data still flows, rather than
- * all at once in verify(). A failed read leaves them to verify().
+ * read back now, at most CATCH_UP_MAX per batch while data still flows, rather
+ * than all at once in verify(). Bounded, because retransmissions arrive as many
+ * short runs: a large read per run slowed the receiver into more loss. A failed
+ * read leaves them to verify().
  */
 static void crc_catch_up(struct p2pkp_rfile *f)
 {
@@ -1150,8 +1153,8 @@ static void crc_catch_up(struct p2pkp_rfile *f)
 	end = p2pkp_bitmap_next_missing(&f->held, b) * f->block_size;
 	if (end > f->size)
 		end = f->size;
-	if (end - f->crc_upto > READBACK_BUF)
-		end = f->crc_upto + READBACK_BUF;
+	if (end - f->crc_upto > CATCH_UP_MAX)
+		end = f->crc_upto + CATCH_UP_MAX;
 	r = pread(f->fd, f->s->buf, (size_t)(end - f->crc_upto), (off_t)f->crc_upto);
 	if (r <= 0)
 		return;
@@ -1186,7 +1189,6 @@ static int write_run(struct p2pkp_wbatch *wb, __u32 from, __u32 to)
 	crc_forward(wb, from, to);
 	p2pkp_bitmap_set_range(&f->held, first->offset / f->block_size,
 			       first->offset / f->block_size + cnt);
-	crc_catch_up(f);
 	f->dirty = true;
 	wb->st.payloads += cnt;
 	wb->st.bytes += bytes;
@@ -1233,6 +1235,8 @@ int p2pkp_wbatch_flush(struct p2pkp_wbatch *wb)
 			first_err = err;
 		run = i;
 	}
+	if (kept)
+		crc_catch_up(wb->e[wb->order[kept - 1]].f);
 	wb->n = 0;
 	return first_err;
 }

@@ -4,10 +4,11 @@
 
 #define ADJUST_INTERVAL_NS (50 * NSEC_PER_MSEC) /* one receiver REPORT period */
 /* Without --rate the controller still needs a ceiling: 100 Gbit/s. */
-#define CEILING_BPS   (100ull * 1000 * 1000 * 1000)
-#define BURST_NS      (500 * 1000ull) /* the bucket holds 500 us of traffic */
-#define LOSS_HIGH_PPM 10000	      /* > 1 % lost: back off */
-#define LOSS_LOW_PPM  2000	      /* < 0.2 % lost: speed up */
+#define CEILING_BPS    (100ull * 1000 * 1000 * 1000)
+#define BURST_NS       (500 * 1000ull) /* the bucket holds 500 us of traffic */
+#define LOSS_HIGH_PPM  10000	       /* > 1 % lost: back off */
+#define LOSS_LOW_PPM   2000	       /* < 0.2 % lost: speed up */
+#define HOLD_INTERVALS 2	       /* after a step down: two REPORT periods */
 
 static void set_rate(struct p2pkp_pacer *p, __u64 bps)
 {
@@ -104,10 +105,14 @@ void p2pkp_pacer_adjust(struct p2pkp_pacer *p, __u64 now_ns)
 	sent_bps = (__u64)((unsigned __int128)p->sent_bytes * 8 * NSEC_PER_SEC / elapsed);
 	if (loss_ppm >= LOSS_LOW_PPM)
 		p->slow_start = false;
-	if (loss_ppm > LOSS_HIGH_PPM)
+	if (p->hold) {
+		p->hold--;
+	} else if (loss_ppm > LOSS_HIGH_PPM) {
 		set_rate(p, (sent_bps < p->rate_bps ? sent_bps : p->rate_bps) / 10 * 7);
-	else if (loss_ppm < LOSS_LOW_PPM)
+		p->hold = HOLD_INTERVALS;
+	} else if (loss_ppm < LOSS_LOW_PPM) {
 		set_rate(p, speed_up(p, sent_bps));
+	}
 	p->interval_start_ns = now_ns;
 	p->sent_blocks = 0;
 	p->sent_bytes = 0;

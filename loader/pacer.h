@@ -4,7 +4,9 @@
  * rate with the loss the receivers report: it doubles every interval until
  * the first loss (slow start), then steps up by a quarter or down by 30 %.
  * Steps up stop at twice what was actually sent, and steps down start from
- * it, so a sender that cannot reach its rate (CPU-bound) stays near it. Receivers on a busy host drop
+ * it, so a sender that cannot reach its rate (CPU-bound) stays near it.
+ * After a step down the next intervals only watch: the REPORTs then still
+ * count losses from before it, and one burst must not cut the rate twice. Receivers on a busy host drop
  * everything once their fill ring runs dry, so bursts must stay short.
  */
 #ifndef P2PKP_PACER_H
@@ -27,6 +29,7 @@ struct p2pkp_pacer {
 	__u64 sent_bytes;  /* bytes let through in this interval */
 	__u64 lost_blocks; /* blocks reported missing in this interval */
 	bool slow_start;   /* no loss seen yet: double the rate each interval */
+	__u32 hold;	   /* intervals left that only watch: reports still describe the past */
 };
 
 /* min_burst: bytes of the sender's batch, so a whole batch can always go at once. */

@@ -15,10 +15,10 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libdeflate.h>
 
 #include "clock.h"
 #include "engine.h"
+#include "filecrc.h"
 #include "filelist.h"
 #include "log.h"
 #include "pacer.h"
@@ -35,7 +35,6 @@
 #define CLOSE_TRIES    6 /* CLOSE transmissions before a settled session ends anyway */
 #define START_RATE_BPS (1000ull * 1000 * 1000)
 #define PROGRESS_NS    (250 * NSEC_PER_MSEC)
-#define CRC_CHUNK      (1 << 20) /* half an L2: the read lands in cache for the CRC */
 
 enum peer_state {
 	PEER_OPENING,
@@ -156,43 +155,29 @@ static void close_fds(struct sender *s)
 /* The CRC-32 of every file, announced in FILES. */
 static int crc_all(struct sender *s)
 {
-	__u8 *buf = malloc(CRC_CHUNK);
 	__u32 i;
-	int err = 0;
+	int fd, err;
 
-	if (!buf)
-		return -ENOMEM;
-	for (i = 0; i < s->fl.n && !err; i++) {
+	for (i = 0; i < s->fl.n; i++) {
 		struct p2pkp_sfile *f = &s->fl.v[i];
-		__u32 crc = 0;
-		__u64 off = 0;
-		int fd;
 
 		if (is_dir(f))
 			continue;
 		fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			pr_warn("%s: cannot open: %s\n", f->path, strerror(errno));
 			err = -errno;
-			break;
+			pr_warn("%s: cannot open: %s\n", f->path, strerror(-err));
+			return err;
 		}
-		while (off < f->size) {
-			ssize_t n = pread(fd, buf, CRC_CHUNK, (off_t)off);
-
-			if (n <= 0) {
-				pr_warn("%s: %s\n", f->path,
-					n < 0 ? strerror(errno) : "file shrank while reading");
-				err = n < 0 ? -errno : -EIO;
-				break;
-			}
-			crc = libdeflate_crc32(crc, buf, (size_t)n);
-			off += (__u64)n;
-		}
+		err = p2pkp_filecrc(fd, f->size, 0, &f->crc32);
 		close(fd);
-		f->crc32 = crc;
+		if (err) {
+			pr_warn("%s: %s\n", f->path,
+				err == -ENODATA ? "file shrank while reading" : strerror(-err));
+			return err;
+		}
 	}
-	free(buf);
-	return err;
+	return 0;
 }
 
 /* --- transmit helpers ------------------------------------------------------------ */

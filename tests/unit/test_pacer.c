@@ -26,7 +26,7 @@
 #define MIN_BURST 96000ull		/* a sender batch: 64 blocks of 1500 bytes */
 #define FLOOR_BPS (10 * MBIT)
 #define CEIL_BPS  (100 * GBIT)
-#define MAX_STEPS 8
+#define MAX_STEPS 12
 #define ADJUST_NS MS(50) /* the controller's interval */
 
 static void check_u64(const char *what, __u64 got, __u64 want)
@@ -187,6 +187,8 @@ struct ctl_case {
  * In 100 ms, bytes * 80 is the rate sent: 1250000 bytes is 100 Mbit/s.
  * Rules: base = min(sent, rate); loss >= 0.2 % ends slow start; > 1 %: base / 10 * 7;
  * < 0.2 %: base * 2 in slow start, else base / 4 * 5; between: the rate stays.
+ * The two intervals after a back-off only watch ("held" here means the interval
+ * did not end; a watching interval ends without a change).
  */
 static const struct ctl_case cases[] = {
 	{.name = "slow start doubles while the sender keeps up",
@@ -220,6 +222,8 @@ static const struct ctl_case cases[] = {
 		   {MS(100), 1000, 2500000, 2, 200 * MBIT, false},
 		   {MS(100), 1000, 2500000, 10, 200 * MBIT, false},
 		   {MS(100), 1000, 2500000, 11, 140 * MBIT, false},
+		   {MS(100), 1000, 1750000, 50, 140 * MBIT, false}, /* watching: loss ignored */
+		   {MS(100), 1000, 1750000, 0, 140 * MBIT, false},  /* watching: no step up */
 		   {MS(100), 1000, 1750000, 1, 175 * MBIT, false},
 		   {MS(100), 3002, 2187500, 6, 218750000, false}}}, /* 1998 ppm, rounded down */
 	{.name = "loss above 1 % backs off to 0.7x",
@@ -227,15 +231,31 @@ static const struct ctl_case cases[] = {
 	 .init_bps = 1 * GBIT,
 	 .slow_ends = 1,
 	 .steps = {{MS(100), 1000, 12500000, 20, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 500, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 0, 700 * MBIT, false},
 		   {MS(100), 1000, 8750000, 0, 875 * MBIT, false},
 		   {MS(100), 1000, 10937500, 500, 612500000, false},
+		   {MS(100), 1000, 7656250, 500, 612500000, false},
+		   {MS(100), 1000, 7656250, 500, 612500000, false},
 		   {MS(100), 1000, 7656250, 500, 428750000, false},
+		   {MS(100), 1000, 5359375, 0, 428750000, false},
+		   {MS(100), 1000, 5359375, 0, 428750000, false},
 		   {MS(100), 64, 5359375, 64, 300125000, false}}}, /* everything lost */
+	{.name = "one loss burst reported over three intervals backs off once",
+	 .start_bps = 1 * GBIT,
+	 .init_bps = 1 * GBIT,
+	 .slow_ends = 1,
+	 .steps = {{MS(100), 1000, 12500000, 100, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 900, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 900, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 0, 875 * MBIT, false}}},
 	{.name = "integer order: rate / 10 * 7 and rate / 4 * 5",
 	 .start_bps = 123456789,
 	 .init_bps = 123456789,
 	 .slow_ends = 1,
-	 .steps = {{MS(100), 1000, 5000000, 20, 86419746, false},   /* not 86419752 */
+	 .steps = {{MS(100), 1000, 5000000, 20, 86419746, false}, /* not 86419752 */
+		   {MS(100), 1000, 5000000, 0, 86419746, false},
+		   {MS(100), 1000, 5000000, 0, 86419746, false},
 		   {MS(100), 1000, 5000000, 0, 108024680, false}}}, /* not 108024682 */
 	{.name = "CPU-bound in slow start: the rate stops at 2x what was sent, never lower",
 	 .start_bps = 1 * GBIT,
@@ -260,6 +280,7 @@ static const struct ctl_case cases[] = {
 	 .slow_ends = 1,
 	 .steps = {{MS(100), 64, 10000, 64, FLOOR_BPS, false}, /* 0.8 Mbit/s sent, all lost */
 		   {MS(100), 64, 0, 0, FLOOR_BPS, false},      /* nothing let through */
+		   {MS(100), 64, 0, 0, FLOOR_BPS, false},
 		   {MS(100), 1000, 125000, 0, 12500000, false}}},
 	{.name = "the --rate ceiling holds",
 	 .start_bps = 600 * MBIT,
@@ -271,6 +292,8 @@ static const struct ctl_case cases[] = {
 		   {MS(100), 1000, 12500000, 5, 1 * GBIT, false},
 		   {MS(100), 1000, 12500000, 0, 1 * GBIT, false},
 		   {MS(100), 1000, 12500000, 20, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 0, 700 * MBIT, false},
+		   {MS(100), 1000, 8750000, 0, 700 * MBIT, false},
 		   {MS(100), 1000, 8750000, 0, 875 * MBIT, false},
 		   {MS(100), 1000, 10937500, 0, 1 * GBIT, false}}},
 	{.name = "a start above --rate is cut to it",
@@ -381,6 +404,13 @@ static void test_ceiling_no_overflow(void **state)
 	p2pkp_pacer_adjust(&p, now);
 	check_u64("rate after a loss", p.rate_bps, 70 * GBIT);
 	assert_false(p.slow_start);
+	for (int i = 0; i < 2; i++) { /* the two intervals that only watch */
+		p2pkp_pacer_note_sent(&p, 97223);
+		p2pkp_pacer_consume(&p, 875000000);
+		now += MS(100);
+		p2pkp_pacer_adjust(&p, now);
+		check_u64("rate while watching", p.rate_bps, 70 * GBIT);
+	}
 
 	/* 4 GB in 400 ms, more than a __u32 and past 2 GB: 80 Gbit/s sent, above the rate. */
 	p2pkp_pacer_note_sent(&p, 444445);
