@@ -19,7 +19,7 @@
 #include "log.h"
 #include "wire.h"
 
-#define RX_BATCH     64
+#define RX_BATCH     256
 #define MAX_SESSIONS 16
 #define MAX_FILES    (1u << 20)
 /*

@@ -716,8 +716,8 @@ static int new_data_some(struct sender *s, __u32 budget, __u64 now)
 	return 0;
 }
 
-/* Retransmissions first, then new data, while the pacer allows: one batch. */
-static void pump_data(struct sender *s, __u64 now)
+/* Retransmissions first, then new data, while the pacer allows: one batch. Messages queued. */
+static __u32 pump_data(struct sender *s, __u64 now)
 {
 	__u32 queued = 0, i, budget;
 	__s64 avail;
@@ -742,6 +742,7 @@ static void pump_data(struct sender *s, __u64 now)
 		p2pkp_pacer_note_sent(&s->pacer, (__u64)n);
 		queued += (__u32)n;
 	}
+	return queued;
 }
 
 /* --- per-receiver progress through files ---------------------------------------------------- */
@@ -1161,6 +1162,7 @@ static void sleep_ns(__u64 ns)
 static void run(struct sender *s)
 {
 	__u64 now = p2pkp_now_ns(), wait_ns;
+	bool stalled = false;
 	__u32 i;
 
 	s->cur_file_since_ns = now;
@@ -1173,13 +1175,16 @@ static void run(struct sender *s)
 			break;
 		}
 		wait_ns = data_pending(s) ? batch_wait_ns(s) : 10 * NSEC_PER_MSEC;
+		/* Data waits for answers (FILES), not for the pacer: wait for them, do not spin. */
+		if (!wait_ns && stalled)
+			wait_ns = NSEC_PER_MSEC;
 		if (wait_ns && wait_ns < NSEC_PER_MSEC)
 			sleep_ns(wait_ns); /* a whole batch goes at once: one read, one kick */
 		receive(s, wait_ns >= NSEC_PER_MSEC ? (int)(wait_ns / NSEC_PER_MSEC) : 0);
 		now = p2pkp_now_ns();
 		for (i = 0; i < s->npeers; i++)
 			run_timers(s, &s->peer[i], now);
-		pump_data(s, now);
+		stalled = !pump_data(s, now);
 		p2pkp_pacer_adjust(&s->pacer, now);
 		p2pkp_tx_flush(s->t);
 		report_progress(s, now, false);

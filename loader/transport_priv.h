@@ -14,7 +14,7 @@
 #include "transport.h"
 
 /* Most datagrams one recvmmsg()/sendmmsg() call moves. */
-#define P2PKP_UDP_BATCH 64
+#define P2PKP_UDP_BATCH 256
 /* Payload buffers start on this boundary (cache line; P2PKP wants 8). */
 #define P2PKP_BUF_ALIGN 64
 /* Socket buffers for the UDP sockets; SO_*BUFFORCE when privileged. */
