@@ -873,7 +873,7 @@ static int open_all(struct receiver *r)
 	if (err)
 		goto out_free_batch;
 	/* A quarter of what the backend buffers: naps may misjudge the rate fourfold. */
-	r->nap_want = getenv("NONAP") ? 1 : p2pkp_rx_depth(r->t) / 4;
+	r->nap_want = p2pkp_rx_depth(r->t) / 4;
 	if (r->nap_want > P2PKP_WBATCH_MAX)
 		r->nap_want = P2PKP_WBATCH_MAX;
 	return 0;
