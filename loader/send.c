@@ -27,7 +27,8 @@
 #include "wire.h"
 
 #define RX_BATCH       64
-#define TX_BATCH       1024
+#define TX_BATCH       1024 /* messages per kick at most */
+#define TX_BATCH_MIN   32   /* ...and at least, however low the rate */
 #define FD_CACHE       16
 #define READ_BATCH     1024		      /* blocks per preadv: IOV_MAX */
 #define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
@@ -716,20 +717,36 @@ static int new_data_some(struct sender *s, __u32 budget, __u64 now)
 	return 0;
 }
 
+/*
+ * Messages per batch: what the pacer's bucket holds (500 us at the current
+ * rate), within [TX_BATCH_MIN, TX_BATCH]. Large batches mean few kicks at
+ * 10 Gbit/s; at a low --rate a fixed 1024 would go out as one burst every
+ * few seconds.
+ */
+static __u32 tx_batch(const struct sender *s)
+{
+	__u64 n = s->pacer.burst_bytes / s->data_len;
+
+	if (n < TX_BATCH_MIN)
+		return TX_BATCH_MIN;
+	return n > TX_BATCH ? TX_BATCH : (__u32)n;
+}
+
 /* Retransmissions first, then new data, while the pacer allows: one batch. Messages queued. */
 static __u32 pump_data(struct sender *s, __u64 now)
 {
+	__u32 batch = tx_batch(s);
 	__u32 queued = 0, i, budget;
 	__s64 avail;
 	int n;
 
-	while (queued < TX_BATCH) {
+	while (queued < batch) {
 		avail = p2pkp_pacer_avail(&s->pacer, now);
 		if (avail < (__s64)s->data_len)
 			break;
 		budget = (__u32)(avail / s->data_len);
-		if (budget > TX_BATCH - queued)
-			budget = TX_BATCH - queued;
+		if (budget > batch - queued)
+			budget = batch - queued;
 		n = 0;
 		for (i = 0; i < s->npeers && n <= 0; i++)
 			n = resend_some(s, &s->peer[(s->resend_rr + i) % s->npeers], budget);
@@ -1149,7 +1166,7 @@ static void cancel_all(struct sender *s, __u64 now)
 static __u64 batch_wait_ns(struct sender *s)
 {
 	p2pkp_pacer_avail(&s->pacer, p2pkp_now_ns());
-	return p2pkp_pacer_delay_ns(&s->pacer, TX_BATCH * s->data_len);
+	return p2pkp_pacer_delay_ns(&s->pacer, tx_batch(s) * s->data_len);
 }
 
 static void sleep_ns(__u64 ns)
@@ -1335,7 +1352,7 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 
 	s.start_ns = p2pkp_now_ns();
 	p2pkp_pacer_init(&s.pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
-			 o->max_rate_bps, (__u64)TX_BATCH * s.data_len, s.start_ns);
+			 o->max_rate_bps, (__u64)TX_BATCH_MIN * s.data_len, s.start_ns);
 	run(&s);
 
 	res->bytes = s.fl.total_bytes;
