@@ -5,10 +5,10 @@
 #define ADJUST_INTERVAL_NS (50 * NSEC_PER_MSEC) /* one receiver REPORT period */
 /* Without --rate the controller still needs a ceiling: 100 Gbit/s. */
 #define CEILING_BPS    (100ull * 1000 * 1000 * 1000)
-#define BURST_NS       (500 * 1000ull) /* the bucket holds 500 us of traffic */
-#define LOSS_HIGH_PPM  10000	       /* > 1 % lost: back off */
-#define LOSS_LOW_PPM   2000	       /* < 0.2 % lost: speed up */
-#define HOLD_INTERVALS 2	       /* after a step down: two REPORT periods */
+#define BURST_NS       (1000 * 1000ull) /* the bucket holds 1 ms: ~880 frames at 10 Gbit/s */
+#define LOSS_HIGH_PPM  10000		/* > 1 % lost: back off */
+#define LOSS_LOW_PPM   2000		/* < 0.2 % lost: speed up */
+#define HOLD_INTERVALS 2		/* after a step down: two REPORT periods */
 
 static void set_rate(struct p2pkp_pacer *p, __u64 bps)
 {

@@ -718,7 +718,7 @@ static int new_data_some(struct sender *s, __u32 budget, __u64 now)
 }
 
 /*
- * Messages per batch: what the pacer's bucket holds (500 us at the current
+ * Messages per batch: what the pacer's bucket holds (1 ms at the current
  * rate), within [TX_BATCH_MIN, TX_BATCH]. Large batches mean few kicks at
  * 10 Gbit/s; at a low --rate a fixed 1024 would go out as one burst every
  * few seconds.

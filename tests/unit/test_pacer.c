@@ -36,10 +36,10 @@ static void check_u64(const char *what, __u64 got, __u64 want)
 			 (unsigned long long)want);
 }
 
-/* The bucket holds 500 us of traffic, rate / 8 * 500000 / 1e9 = rate / 16000 bytes. */
+/* The bucket holds 1 ms of traffic, rate / 8 * 1000000 / 1e9 = rate / 8000 bytes. */
 static __u64 want_burst(__u64 rate_bps)
 {
-	return rate_bps / 16000 > MIN_BURST ? rate_bps / 16000 : MIN_BURST;
+	return rate_bps / 8000 > MIN_BURST ? rate_bps / 8000 : MIN_BURST;
 }
 
 /* consume() takes a __u32: big intervals go through in pieces, as the sender's batches do. */
@@ -63,16 +63,16 @@ static void test_bucket_one_byte_per_ns(void **state)
 
 	p2pkp_pacer_init(&p, 8 * GBIT, 0, MIN_BURST, now);
 	check_u64("rate", p.rate_bps, 8 * GBIT);
-	check_u64("burst", p.burst_bytes, 500000); /* 500 us, above min_burst */
+	check_u64("burst", p.burst_bytes, 1000000); /* 1 ms, above min_burst */
 	assert_true(p.slow_start);
-	assert_int_equal(p2pkp_pacer_avail(&p, now), 500000); /* full from the start */
-	assert_int_equal(p2pkp_pacer_avail(&p, now + NSEC_PER_SEC), 500000); /* capped */
+	assert_int_equal(p2pkp_pacer_avail(&p, now), 1000000); /* full from the start */
+	assert_int_equal(p2pkp_pacer_avail(&p, now + NSEC_PER_SEC), 1000000); /* capped */
 	now += NSEC_PER_SEC;
-	check_u64("delay for the whole bucket", p2pkp_pacer_delay_ns(&p, 500000), 0);
-	check_u64("delay for one byte more", p2pkp_pacer_delay_ns(&p, 500001), 1);
+	check_u64("delay for the whole bucket", p2pkp_pacer_delay_ns(&p, 1000000), 0);
+	check_u64("delay for one byte more", p2pkp_pacer_delay_ns(&p, 1000001), 1);
 
-	p2pkp_pacer_consume(&p, 500000);
-	check_u64("sent_bytes", p.sent_bytes, 500000);
+	p2pkp_pacer_consume(&p, 1000000);
+	check_u64("sent_bytes", p.sent_bytes, 1000000);
 	assert_int_equal(p2pkp_pacer_avail(&p, now), 0);
 	check_u64("delay 1", p2pkp_pacer_delay_ns(&p, 1), 1);
 	check_u64("delay 1500", p2pkp_pacer_delay_ns(&p, 1500), 1500);
@@ -83,11 +83,11 @@ static void test_bucket_one_byte_per_ns(void **state)
 	now += 250000;
 	assert_int_equal(p2pkp_pacer_avail(&p, now), 251000);
 	now += 10 * NSEC_PER_MSEC;
-	assert_int_equal(p2pkp_pacer_avail(&p, now), 500000);
+	assert_int_equal(p2pkp_pacer_avail(&p, now), 1000000);
 
 	/* Overdrawn by a batch bigger than the bucket: the debt is paid first. */
-	p2pkp_pacer_consume(&p, 1000000);
-	check_u64("sent_bytes", p.sent_bytes, 1500000);
+	p2pkp_pacer_consume(&p, 1500000);
+	check_u64("sent_bytes", p.sent_bytes, 2500000);
 	assert_int_equal(p2pkp_pacer_avail(&p, now), -500000);
 	check_u64("delay 9000 in debt", p2pkp_pacer_delay_ns(&p, 9000), 509000);
 	now += 508999;
@@ -111,7 +111,7 @@ static void test_bucket_frequent_calls(void **state)
 	assert_int_equal(p2pkp_pacer_avail(&p, end), 1250);
 }
 
-/* 100 Mbit/s: 80 ns a byte, and the bucket is the sender's batch, not 500 us (6250 bytes). */
+/* 100 Mbit/s: 80 ns a byte, and the bucket is the sender's batch, not 1 ms (12500 bytes). */
 static void test_bucket_min_burst(void **state)
 {
 	struct p2pkp_pacer p;
@@ -388,7 +388,7 @@ static void test_ceiling_no_overflow(void **state)
 
 	p2pkp_pacer_init(&p, CEIL_BPS, 0, MIN_BURST, now);
 	check_u64("rate", p.rate_bps, CEIL_BPS);
-	check_u64("burst", p.burst_bytes, 6250000);
+	check_u64("burst", p.burst_bytes, 12500000);
 
 	p2pkp_pacer_note_sent(&p, 138889); /* 9000-byte blocks */
 	p2pkp_pacer_consume(&p, 1250000000);
@@ -425,15 +425,15 @@ static void test_ceiling_no_overflow(void **state)
 	now += MS(400);
 	p2pkp_pacer_adjust(&p, now);
 	check_u64("rate after 1.5 GB in 400 ms", p.rate_bps, 87500 * MBIT);
-	check_u64("burst", p.burst_bytes, 87500 * MBIT / 16000);
+	check_u64("burst", p.burst_bytes, 87500 * MBIT / 8000);
 
 	/* The bucket at the ceiling: a second idle refills it, delays stay exact. */
 	p2pkp_pacer_init(&p, CEIL_BPS, 0, MIN_BURST, now);
-	p2pkp_pacer_consume(&p, 6250000);
+	p2pkp_pacer_consume(&p, 12500000);
 	assert_int_equal(p2pkp_pacer_avail(&p, now), 0);
-	check_u64("delay for a burst", p2pkp_pacer_delay_ns(&p, 6250000), 500000);
+	check_u64("delay for a burst", p2pkp_pacer_delay_ns(&p, 12500000), 1000000);
 	now += NSEC_PER_SEC;
-	assert_int_equal(p2pkp_pacer_avail(&p, now), 6250000);
+	assert_int_equal(p2pkp_pacer_avail(&p, now), 12500000);
 }
 
 int main(void)
