@@ -17,4 +17,13 @@ static inline __u64 p2pkp_now_ns(void)
 	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
 }
 
+/* Sleep ns nanoseconds on the same clock; a signal may end it early. */
+static inline void p2pkp_sleep_ns(__u64 ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 #endif /* P2PKP_CLOCK_H */

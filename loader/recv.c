@@ -813,13 +813,6 @@ static __u64 nap_ns(const struct receiver *r, __u32 got, __u64 now)
 	return ns > NAP_MAX_NS ? NAP_MAX_NS : ns;
 }
 
-static void nap(__u64 ns)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
-
-	nanosleep(&ts, NULL);
-}
-
 static void run(struct receiver *r)
 {
 	__u64 now = p2pkp_now_ns(), began;
@@ -835,7 +828,7 @@ static void run(struct receiver *r)
 		run_timers(r, now);
 		p2pkp_tx_flush(r->t);
 		if (got && r->nap_want > 1)
-			nap(nap_ns(r, got, now));
+			p2pkp_sleep_ns(nap_ns(r, got, now));
 		else /* idle: wait for the next message; timers need no more than 50 ms */
 			receive(r, r->nheld ? 1 : IDLE_WAIT_MS);
 		r->wake_ns = began;

@@ -1169,13 +1169,6 @@ static __u64 batch_wait_ns(struct sender *s)
 	return p2pkp_pacer_delay_ns(&s->pacer, tx_batch(s) * s->data_len);
 }
 
-static void sleep_ns(__u64 ns)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
-
-	nanosleep(&ts, NULL);
-}
-
 static void run(struct sender *s)
 {
 	__u64 now = p2pkp_now_ns(), wait_ns;
@@ -1195,8 +1188,9 @@ static void run(struct sender *s)
 		/* Data waits for answers (FILES), not for the pacer: wait for them, do not spin. */
 		if (!wait_ns && stalled)
 			wait_ns = NSEC_PER_MSEC;
+		/* A whole batch goes at once: one read, one kick. */
 		if (wait_ns && wait_ns < NSEC_PER_MSEC)
-			sleep_ns(wait_ns); /* a whole batch goes at once: one read, one kick */
+			p2pkp_sleep_ns(wait_ns);
 		receive(s, wait_ns >= NSEC_PER_MSEC ? (int)(wait_ns / NSEC_PER_MSEC) : 0);
 		now = p2pkp_now_ns();
 		for (i = 0; i < s->npeers; i++)
