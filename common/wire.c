@@ -30,9 +30,10 @@ const char *p2pkp_strerror(int err)
 }
 
 static const char *const result_names[] = {
-	"OK",	    "REFUSED",	 "VERSION",	 "MTU",		"NO_SPACE",    "EXISTS",
-	"BAD_NAME", "IO",	 "CRC_MISMATCH", "INCOMPLETE",	"IN_PROGRESS", "UNKNOWN_LINK",
-	"TIMEOUT",  "CANCELLED", "PROTOCOL",	 "UNSUPPORTED", "HAVE",	       "BUSY",
+	"OK",	       "REFUSED",      "VERSION", "MTU",       "NO_SPACE",
+	"EXISTS",      "BAD_NAME",     "IO",	  "MISMATCH",  "INCOMPLETE",
+	"IN_PROGRESS", "UNKNOWN_LINK", "TIMEOUT", "CANCELLED", "PROTOCOL",
+	"UNSUPPORTED", "HAVE",	       "BUSY",	  "LOCKED",
 };
 
 const char *p2pkp_result_name(unsigned int result)

@@ -122,7 +122,7 @@ enum p2pkp_result {
 	P2PKP_R_EXISTS = 5,	   /* a different file exists there */
 	P2PKP_R_BAD_NAME = 6,	   /* unsafe or unusable name */
 	P2PKP_R_IO = 7,		   /* local I/O error */
-	P2PKP_R_CRC_MISMATCH = 8,  /* all blocks held, CRC differs: refetching */
+	P2PKP_R_MISMATCH = 8,	   /* all blocks held, digest differs: refetching */
 	P2PKP_R_INCOMPLETE = 9,	   /* blocks still missing: poll STATUS */
 	P2PKP_R_IN_PROGRESS = 10,  /* verification running: ask again */
 	P2PKP_R_UNKNOWN_LINK = 11, /* no session with this linkid: re-OPEN */
@@ -132,6 +132,7 @@ enum p2pkp_result {
 	P2PKP_R_UNSUPPORTED = 15,  /* unknown command or critical item */
 	P2PKP_R_HAVE = 16,	   /* identical file already complete: skip it */
 	P2PKP_R_BUSY = 17,	   /* receiver at capacity: retry later */
+	P2PKP_R_LOCKED = 18,	   /* another session is writing this file */
 };
 
 /* --- Codec errors: negative, one per distinct failure ----------------------------- */
@@ -172,7 +173,7 @@ enum p2pkp_err {
 
 /* Stable short name of a codec error ("E_TRUNCATED"), or "E_?" if unknown. */
 const char *p2pkp_strerror(int err);
-/* Name of a RESULT code ("OK", "CRC_MISMATCH"), or "?" if unknown. */
+/* Name of a RESULT code ("OK", "MISMATCH"), or "?" if unknown. */
 const char *p2pkp_result_name(unsigned int result);
 /* Name of a command, response bit ignored ("DATA"), or "?" if unknown. */
 const char *p2pkp_cmd_name(unsigned int command);

@@ -955,7 +955,7 @@ static int verify(struct p2pkp_rfile *f, __u16 *result)
 	f->dirty = true;
 	/* Forget on disk too, so a resume does not trust the bad blocks. */
 	partial_remove_state(f);
-	*result = P2PKP_R_CRC_MISMATCH;
+	*result = P2PKP_R_MISMATCH;
 	return 0;
 }
 

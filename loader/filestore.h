@@ -61,7 +61,7 @@ const char *p2pkp_rfile_name(const struct p2pkp_rfile *f);
 /*
  * Verify and publish a file whose blocks are all held: read it back for the
  * CRC, and on a match fsync (if asked), set mode and mtime, rename into place
- * and drop the state file. *result: OK, CRC_MISMATCH (every block forgotten:
+ * and drop the state file. *result: OK, MISMATCH (every block forgotten:
  * it must be fetched again), INCOMPLETE, EXISTS, IO. Returns 0 or -errno.
  */
 int p2pkp_rfile_finish(struct p2pkp_rfile *f, __u16 *result);

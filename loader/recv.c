@@ -434,7 +434,7 @@ static __u16 finish_file(struct session *s, struct slot *sl)
 		s->files_ok++;
 		s->bytes += sl->size;
 		break;
-	case P2PKP_R_CRC_MISMATCH:
+	case P2PKP_R_MISMATCH:
 		pr_warn("%s: %s: CRC-32 mismatch, fetching it again\n", s->name,
 			p2pkp_rfile_name(sl->f));
 		sl->dirty = true;

@@ -853,7 +853,7 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 		pf->verify_after_ns = now + p->rtt.rto_ns;
 		send_status_req(s, p, r->file, 0, now);
 		break;
-	case P2PKP_R_CRC_MISMATCH:
+	case P2PKP_R_MISMATCH:
 		if (++pf->crc_retries > CRC_RETRIES) {
 			pr_warn("%s: %s: CRC mismatch %d times, giving up on it\n", p->name,
 				s->fl.v[r->file].name, pf->crc_retries);

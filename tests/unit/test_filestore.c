@@ -545,13 +545,13 @@ static void test_crc_mismatch(void **state)
 	assert_int_equal(p2pkp_rfile_save_state(f), 0);
 	assert_true(partial_file(e, ".state", path, sizeof(path)));
 	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
-	assert_int_equal(r, P2PKP_R_CRC_MISMATCH);
+	assert_int_equal(r, P2PKP_R_MISMATCH);
 	assert_int_equal(p2pkp_rfile_held(f)->count, 0);
 	assert_false(exists_at(e->dir, "bad.bin"));
 	/* Fetched again, still wrong: same answer, never published. */
 	assert_int_equal(send_range(wb, f, data, size, 0, 10), 0);
 	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
-	assert_int_equal(r, P2PKP_R_CRC_MISMATCH);
+	assert_int_equal(r, P2PKP_R_MISMATCH);
 	p2pkp_rfile_close(f);
 	assert_false(exists_at(e->dir, "bad.bin"));
 	/* A new session must not trust the blocks either. */

@@ -78,7 +78,7 @@ static struct rt rts[] = {
 	{"VERIFY", {LINK, 5, P2PKP_CMD_VERIFY, 0, .u.file_req = {0}}},
 	{"VERIFY response",
 	 {LINK, 5, P2PKP_CMD_VERIFY | RSP, 0,
-	  .u.result = {P2PKP_R_CRC_MISMATCH, 3, TXT("crc 0x1 != 0x2")}}},
+	  .u.result = {P2PKP_R_MISMATCH, 3, TXT("crc 0x1 != 0x2")}}},
 	{"CLOSE",
 	 {LINK, 6, P2PKP_CMD_CLOSE, 0,
 	  .u.result = {P2PKP_R_CANCELLED, P2PKP_FILE_NONE, TXT("interrupted")}}},
