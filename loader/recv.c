@@ -363,7 +363,7 @@ static void begin_file(struct receiver *r, struct session *s, const struct p2pkp
 		.size = fi->size,
 		.mode = fi->mode,
 		.mtime_ns = fi->mtime_ns,
-		.crc32 = fi->crc32,
+		/* TODO(lead): .digest = the announced DIGEST (zero until the v2 codec) */
 		.block_size = s->block_size,
 	};
 	__u16 result = P2PKP_R_IO;
@@ -588,7 +588,8 @@ static bool on_data(struct receiver *r, struct session *s, const struct p2pkp_ms
 		r->batch_since_ns = p2pkp_now_ns();
 	r->held[r->nheld++] = *rx;
 	sl->dirty = sl->unsaved = true;
-	if (p2pkp_wbatch_add(r->wb, sl->f, d->offset, d->payload, d->len) == 1 ||
+	/* TODO(lead): the BLOCK_SUM checked for this payload, not 0 */
+	if (p2pkp_wbatch_add(r->wb, sl->f, d->offset, d->payload, d->len, 0) == 1 ||
 	    r->nheld == P2PKP_WBATCH_MAX)
 		flush_batch(r);
 	return true;
