@@ -549,6 +549,12 @@ void p2pkp_rfile_close(struct p2pkp_rfile *f)
 {
 	if (!f)
 		return;
-	p2pkp_rfile_save_state(f);
+	/* Nothing held, nothing to resume: leave nothing behind (we hold the lock). */
+	if (f->fd >= 0 && !f->done && !f->held.count) {
+		partial_unlink(f->s, f->key, true);
+		partdir_release(f->s);
+	} else {
+		p2pkp_rfile_save_state(f);
+	}
 	rfile_free(f);
 }

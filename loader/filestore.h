@@ -86,7 +86,7 @@ int p2pkp_rfile_finish(struct p2pkp_rfile *f, __u16 *result);
 int p2pkp_rfile_save_state(struct p2pkp_rfile *f);
 /*
  * Save state if incomplete, close (releasing the lock), free. The partial
- * file stays for resume.
+ * file stays for resume, unless it holds no block at all.
  */
 void p2pkp_rfile_close(struct p2pkp_rfile *f);
 

@@ -49,22 +49,24 @@ static int partdir_refuse(const struct p2pkp_store *s, const struct stat *st)
 {
 	const char *what;
 
-	if (S_ISLNK(st->st_mode))
-		what = "is a symbolic link";
-	else if (!S_ISDIR(st->st_mode))
-		what = "is not a directory";
-	else if (st->st_uid != geteuid()) {
+	if (S_ISLNK(st->st_mode) || !S_ISDIR(st->st_mode)) {
+		pr_warn("%s/%s is %s: refusing to use it\n", s->dir, P2PKP_PARTIAL_DIR,
+			S_ISLNK(st->st_mode) ? "a symbolic link" : "not a directory");
+		return -EPERM;
+	}
+	if (st->st_uid != geteuid()) {
 		pr_warn("%s/%s is owned by uid %u, not by us (uid %u): refusing to use it\n",
 			s->dir, P2PKP_PARTIAL_DIR, (unsigned int)st->st_uid,
 			(unsigned int)geteuid());
 		return -EPERM;
-	} else if (st->st_mode & S_IWOTH)
-		what = "is writable by others";
+	}
+	if (st->st_mode & S_IWOTH)
+		what = "writable by others";
 	else if (st->st_mode & S_IWGRP)
-		what = "is writable by its group";
+		what = "writable by its group";
 	else
 		return 0;
-	pr_warn("%s/%s %s (mode 0%o): refusing to use it\n", s->dir, P2PKP_PARTIAL_DIR, what,
+	pr_warn("%s/%s is %s (mode 0%o): refusing to use it\n", s->dir, P2PKP_PARTIAL_DIR, what,
 		(unsigned int)(st->st_mode & 07777));
 	return -EPERM;
 }

@@ -20,10 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/audit.h>
@@ -875,6 +878,648 @@ static void test_dirs_empty_and_attrs(void **state)
 	free(data);
 }
 
+/* --- one owner, resume re-check, sums, huge sizes --------------------------------- */
+
+static __u8 *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	__u8 *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* The .part, .state and .sums of the one partial, as bytes. */
+struct partial_image {
+	__u8 *b[3];
+	size_t len[3];
+};
+
+static const char *const image_exts[] = {".part", ".state", ".sums"};
+
+static void partial_snapshot(const struct env *e, struct partial_image *im)
+{
+	char path[600];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		assert_true(partial_file(e, image_exts[i], path, sizeof(path)));
+		im->b[i] = slurp(path, &im->len[i]);
+	}
+}
+
+static void partial_image_free(struct partial_image *im)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		free(im->b[i]);
+}
+
+static void assert_partial_unchanged(const struct env *e, const struct partial_image *im)
+{
+	struct partial_image now;
+	int i;
+
+	partial_snapshot(e, &now);
+	for (i = 0; i < 3; i++) {
+		if (now.len[i] != im->len[i] || memcmp(now.b[i], im->b[i], im->len[i]))
+			fail_msg("the %s file changed", image_exts[i]);
+	}
+	partial_image_free(&now);
+}
+
+static void assert_mode(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+}
+
+/*
+ * Two sessions on one --out dir and one file: the second is LOCKED, whether
+ * it is another store (another session), the same store, or another
+ * process, and the owner's partial is untouched; once the owner closes, the
+ * other resumes it.
+ */
+static void test_locked(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 16 * BS;
+	__u8 *data = pattern(size, 20);
+	struct p2pkp_rfile_desc d = desc("locked.bin", data, size);
+	struct p2pkp_store_opts o = {.dir = e->dir};
+	struct p2pkp_wbatch *wb = p2pkp_wbatch_new();
+	struct partial_image before;
+	struct p2pkp_rfile *f, *g;
+	struct p2pkp_store *s2;
+	char path[600];
+	int status;
+	pid_t pid;
+	__u16 r;
+
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	assert_int_equal(send_range(wb, f, data, size, 0, 8), 0);
+	assert_int_equal(p2pkp_rfile_save_state(f), 0);
+	snprintf(path, sizeof(path), "%s/%s", e->dir, P2PKP_PARTIAL_DIR);
+	assert_mode(path, 0700);
+	assert_true(partial_file(e, ".part", path, sizeof(path)));
+	assert_mode(path, 0600);
+	partial_snapshot(e, &before);
+
+	assert_int_equal(p2pkp_store_open(&o, &s2), 0);
+	g = (void *)1;
+	assert_int_equal(p2pkp_store_begin(s2, &d, &g, &r), 0);
+	assert_int_equal(r, P2PKP_R_LOCKED);
+	assert_null(g);
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &g, &r), 0);
+	assert_int_equal(r, P2PKP_R_LOCKED);
+	/* Another receiver process, as in the bug that truncated a live partial. */
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct p2pkp_store *s3;
+		struct p2pkp_rfile *h;
+		__u16 r3 = 0xffff;
+
+		if (p2pkp_store_open(&o, &s3) || p2pkp_store_begin(s3, &d, &h, &r3))
+			_exit(2);
+		_exit(r3 == P2PKP_R_LOCKED ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* HAVE elsewhere must not remove it either: same identity, file in place. */
+	assert_partial_unchanged(e, &before);
+	partial_image_free(&before);
+
+	p2pkp_rfile_close(f);
+	assert_int_equal(p2pkp_store_begin(s2, &d, &g, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	assert_int_equal(p2pkp_rfile_held(g)->count, 8);
+	/* Now the first store is the one locked out. */
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(r, P2PKP_R_LOCKED);
+	assert_int_equal(send_range(wb, g, data, size, 0, 16), 0);
+	assert_int_equal(p2pkp_rfile_finish(g, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	p2pkp_rfile_close(g);
+	p2pkp_store_close(s2);
+	assert_file_is(e->dir, "locked.bin", data, size);
+	assert_false(exists_at(e->dir, P2PKP_PARTIAL_DIR));
+	p2pkp_wbatch_free(wb);
+	free(data);
+}
+
+enum partdir_kind { PD_SYMLINK, PD_FILE, PD_MODE, PD_OTHER_UID };
+
+struct partdir_case {
+	const char *what;
+	enum partdir_kind kind;
+	mode_t mode;
+	int err;
+};
+
+static const struct partdir_case partdir_cases[] = {
+	{"a symlink to a directory of ours", PD_SYMLINK, 0700, -EPERM},
+	{"a regular file", PD_FILE, 0600, -EPERM},
+	{"world-writable", PD_MODE, 0777, -EPERM},
+	{"world-writable and sticky", PD_MODE, 01777, -EPERM},
+	{"writable by others, not its group", PD_MODE, 0757, -EPERM},
+	{"group-writable", PD_MODE, 0770, -EPERM},
+	{"owned by uid 65534", PD_OTHER_UID, 0700, -EPERM},
+	{"ours, 0700", PD_MODE, 0700, 0},
+	{"ours, 0755: others may read, not write", PD_MODE, 0755, 0},
+};
+
+/* DIR/.p2pkp-partial made by someone else: store open and begin refuse it. */
+static void test_partdir_refused(void **state)
+{
+	struct env *e = *state;
+	const __u8 data[] = "payload";
+	struct p2pkp_rfile_desc d = desc("x.bin", data, sizeof(data));
+	struct p2pkp_store_opts o = {.dir = e->dir};
+	char pdir[600], target[600];
+	struct p2pkp_store *s2;
+	struct p2pkp_rfile *f;
+	size_t i;
+	__u16 r;
+	int fd;
+
+	snprintf(pdir, sizeof(pdir), "%s/%s", e->dir, P2PKP_PARTIAL_DIR);
+	snprintf(target, sizeof(target), "%s/target", e->outside);
+	for (i = 0; i < sizeof(partdir_cases) / sizeof(partdir_cases[0]); i++) {
+		const struct partdir_case *c = &partdir_cases[i];
+
+		if (c->kind == PD_OTHER_UID && geteuid() != 0) {
+			print_message("# %s: skipped, needs root for chown\n", c->what);
+			continue;
+		}
+		rm_rf(pdir);
+		switch (c->kind) {
+		case PD_SYMLINK:
+			assert_int_equal(mkdir(target, 0700), 0);
+			assert_int_equal(symlink(target, pdir), 0);
+			break;
+		case PD_FILE:
+			fd = open(pdir, O_CREAT | O_WRONLY, c->mode);
+			assert_true(fd >= 0);
+			close(fd);
+			break;
+		case PD_MODE:
+		case PD_OTHER_UID:
+			assert_int_equal(mkdir(pdir, 0700), 0);
+			assert_int_equal(chmod(pdir, c->mode), 0);
+			if (c->kind == PD_OTHER_UID)
+				assert_int_equal(chown(pdir, 65534, 65534), 0);
+			break;
+		}
+		s2 = NULL;
+		if (p2pkp_store_open(&o, &s2) != c->err)
+			fail_msg("%s: store open did not return %d", c->what, c->err);
+		p2pkp_store_close(s2);
+		/* A store opened before it appeared refuses it when a file needs it. */
+		assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+		if (r != (c->err ? P2PKP_R_IO : P2PKP_R_OK))
+			fail_msg("%s: begin said %u", c->what, r);
+		p2pkp_rfile_close(f);
+		if (c->kind == PD_SYMLINK) {
+			assert_int_equal(count_entries(target), 0);
+			rm_rf(target);
+		}
+	}
+	assert_int_equal(count_entries(e->outside), 0);
+}
+
+/* Flip one byte of the .part at off, behind the store's back. */
+static void poke_part(const struct env *e, __u64 off)
+{
+	char path[600];
+	__u8 c;
+	int fd;
+
+	assert_true(partial_file(e, ".part", path, sizeof(path)));
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, (off_t)off), 1);
+	c ^= 0x5a;
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)off), 1);
+	close(fd);
+}
+
+/*
+ * Resume trusts nothing local: blocks changed on disk since they were
+ * written, or without a recorded sum, are fetched again; a planted partial
+ * whose data, sums and state agree but are not the announced file passes
+ * that check, and the DIGEST at finish catches it.
+ */
+static void test_resume_rechecks(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 20 * BS + 9, n = nblocks(size);
+	__u8 *data = pattern(size, 21), *wrong = pattern(size, 22);
+	struct p2pkp_rfile_desc d = desc("re.bin", data, size);
+	struct p2pkp_wbatch *wb = p2pkp_wbatch_new();
+	const struct p2pkp_bitmap *held;
+	struct p2pkp_rfile *f;
+	char path[600];
+	__u64 b;
+	__u16 r;
+
+	/* Blocks 2 and 20 (the short last one) changed on disk. */
+	receive_half(e, &d, data);
+	poke_part(e, 2 * BS + 5);
+	poke_part(e, 20 * BS + 8);
+	reopen(e, false, false);
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	held = p2pkp_rfile_held(f);
+	assert_int_equal(held->count, (n + 1) / 2 - 2);
+	for (b = 0; b < n; b++)
+		if (p2pkp_bitmap_test(held, b) != (!(b & 1) && b != 2 && b != 20))
+			fail_msg("block %llu: held %d", (unsigned long long)b,
+				 p2pkp_bitmap_test(held, b));
+	p2pkp_rfile_close(f);
+	/* The state was saved without them. */
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(p2pkp_rfile_held(f)->count, (n + 1) / 2 - 2);
+	p2pkp_rfile_close(f);
+	/* Sums lost (never synced; a crash): nothing is trusted. */
+	assert_true(partial_file(e, ".sums", path, sizeof(path)));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(p2pkp_rfile_held(f)->count, 0);
+	p2pkp_rfile_close(f);
+
+	/* Planted: data, sums and state agree with each other, not with d. */
+	receive_half(e, &d, wrong);
+	reopen(e, false, false);
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(p2pkp_rfile_held(f)->count, (n + 1) / 2);
+	assert_int_equal(send_range(wb, f, data, size, 0, n), 0);
+	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+	assert_int_equal(r, P2PKP_R_MISMATCH);
+	assert_false(exists_at(e->dir, "re.bin"));
+	assert_int_equal(p2pkp_rfile_held(f)->count, 0);
+	/* Fetched again: right this time. */
+	assert_int_equal(send_range(wb, f, data, size, 0, n), 0);
+	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	p2pkp_rfile_close(f);
+	assert_file_is(e->dir, "re.bin", data, size);
+	p2pkp_wbatch_free(wb);
+	free(wrong);
+	free(data);
+}
+
+struct sums_case {
+	const char *name;
+	int bad_block; /* whose recorded sum is wrong; -1: none */
+	__u16 result;
+};
+
+static const struct sums_case sums_cases[] = {
+	{"sums.ok", -1, P2PKP_R_OK},
+	{"sums.first", 0, P2PKP_R_MISMATCH},
+	{"sums.middle", 3, P2PKP_R_MISMATCH},
+	{"sums.last", 6, P2PKP_R_MISMATCH},
+};
+
+/* finish decides on the recorded sums: one wrong sum is a MISMATCH. */
+static void test_sums_decide(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 6 * BS + 1, n = nblocks(size);
+	__u8 *data = pattern(size, 23);
+	struct p2pkp_wbatch *wb = p2pkp_wbatch_new();
+	struct p2pkp_rfile *f;
+	size_t i;
+	__u64 b;
+	__u16 r;
+
+	for (i = 0; i < sizeof(sums_cases) / sizeof(sums_cases[0]); i++) {
+		const struct sums_case *c = &sums_cases[i];
+		struct p2pkp_rfile_desc d = desc(c->name, data, size);
+
+		assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+		for (b = 0; b < n; b++) {
+			__u64 sum = bsum(data, size, b) ^ ((int)b == c->bad_block);
+
+			assert_int_equal(
+				p2pkp_wbatch_add(wb, f, b * BS, data + b * BS, blen(size, b), sum),
+				0);
+		}
+		assert_int_equal(p2pkp_wbatch_flush(wb), 0);
+		assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+		if (r != c->result)
+			fail_msg("%s: finish said %u, expected %u", c->name, r, c->result);
+		assert_int_equal(exists_at(e->dir, c->name), c->result == P2PKP_R_OK);
+		p2pkp_rfile_close(f);
+	}
+	p2pkp_wbatch_free(wb);
+	free(data);
+}
+
+#ifndef __SANITIZE_ADDRESS__
+/* Run the huge begin in a child whose address space is limited. */
+static int huge_child(const struct env *e, __u64 size, __u32 bs)
+{
+	struct p2pkp_rfile_desc d = {.name = "huge.bin", .size = size, .mode = S_IFREG | 0644};
+	unsigned long pages = 0;
+	struct rlimit rl;
+	struct p2pkp_rfile *f;
+	__u16 r = 0xffff;
+	FILE *fp;
+
+	d.block_size = bs;
+	fp = fopen("/proc/self/statm", "r");
+	if (!fp || fscanf(fp, "%lu", &pages) != 1)
+		return 10;
+	fclose(fp);
+	rl.rlim_cur = rl.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (64ul << 20);
+	if (setrlimit(RLIMIT_AS, &rl))
+		return 11;
+	if (p2pkp_store_begin(e->s, &d, &f, &r))
+		return 12;
+	return r == P2PKP_R_NO_SPACE ? 0 : 13;
+}
+#endif
+
+/*
+ * A declared size that cannot be tracked is refused, never OK, and leaves
+ * nothing on disk: larger than the file system, or (in a child with little
+ * address space) too many blocks for memory.
+ */
+static void test_huge_size(void **state)
+{
+	struct env *e = *state;
+	struct p2pkp_rfile_desc d = {
+		.name = "huge.bin",
+		.size = INT64_MAX,
+		.mode = S_IFREG | 0644,
+		.block_size = 256,
+	};
+	struct p2pkp_rfile *f = (void *)1;
+	__u16 r = 0xffff;
+
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	if (r != P2PKP_R_NO_SPACE && r != P2PKP_R_IO)
+		fail_msg("2^63-1 bytes: result %u", r);
+	assert_null(f);
+	assert_int_equal(count_entries(e->dir), 0);
+
+#ifdef __SANITIZE_ADDRESS__
+	print_message("# out of memory: skipped under ASan (it reserves the address space)\n");
+#else
+	{
+		/* Half the file system in 16-byte blocks: sums need a quarter of it. */
+		struct statvfs vfs;
+		int status;
+		pid_t pid;
+
+		assert_int_equal(statvfs(e->dir, &vfs), 0);
+		fflush(NULL);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid)
+			_exit(huge_child(e, (__u64)vfs.f_blocks * vfs.f_frsize / 2, 16));
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		assert_int_equal(count_entries(e->dir), 0);
+	}
+#endif
+}
+
+/* --- collection, late data, HAVE ------------------------------------------------------ */
+
+/* Path of the .part of the given size, into out. */
+static bool part_of_size(const struct env *e, __u64 size, char *out, size_t cap)
+{
+	char pdir[300];
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *d;
+
+	snprintf(pdir, sizeof(pdir), "%s/%s", e->dir, P2PKP_PARTIAL_DIR);
+	d = opendir(pdir);
+	if (!d)
+		return false;
+	while ((de = readdir(d)) && !found) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 5 || strcmp(de->d_name + n - 5, ".part"))
+			continue;
+		snprintf(out, cap, "%s/%s", pdir, de->d_name);
+		found = !stat(out, &st) && (__u64)st.st_size == size;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Set the mtime of every file of the partial whose .part is part to secs ago. */
+static void age_partial(const char *part, time_t secs)
+{
+	const char *base = strrchr(part, '/') + 1;
+	char pdir[600], path[900];
+	struct timespec ts[2];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(pdir, sizeof(pdir), "%.*s", (int)(base - part - 1), part);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - secs;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	d = opendir(pdir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, base, 16))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pdir, de->d_name);
+		assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 3); /* .part, .state, .sums */
+}
+
+/*
+ * At open, partials untouched for longer than partial_ttl_s are removed,
+ * unless locked by a live session; the partial directory goes when empty.
+ */
+static void test_collect(void **state)
+{
+	struct env *e = *state;
+	const __u64 old_size = 8 * BS, fresh_size = 9 * BS, locked_size = 10 * BS;
+	__u8 *data = pattern(locked_size, 24);
+	struct p2pkp_rfile_desc old = desc("old.bin", data, old_size);
+	struct p2pkp_rfile_desc fresh = desc("fresh.bin", data, fresh_size);
+	struct p2pkp_rfile_desc locked = desc("locked.bin", data, locked_size);
+	struct p2pkp_store_opts o = {.dir = e->dir, .partial_ttl_s = 3600};
+	struct p2pkp_wbatch *wb = p2pkp_wbatch_new();
+	struct p2pkp_store *s2;
+	struct p2pkp_rfile *f;
+	char path[600], pdir[600];
+	__u16 r;
+
+	snprintf(pdir, sizeof(pdir), "%s/%s", e->dir, P2PKP_PARTIAL_DIR);
+	receive_half(e, &old, data);
+	receive_half(e, &fresh, data);
+	assert_int_equal(p2pkp_store_begin(e->s, &locked, &f, &r), 0);
+	assert_int_equal(send_range(wb, f, data, locked_size, 0, 3), 0);
+	assert_int_equal(p2pkp_rfile_save_state(f), 0);
+	assert_true(part_of_size(e, old_size, path, sizeof(path)));
+	age_partial(path, 7200);
+	assert_true(part_of_size(e, locked_size, path, sizeof(path)));
+	age_partial(path, 7200);
+	assert_int_equal(count_entries(pdir), 9);
+
+	/* ttl 0: nothing collected. */
+	o.partial_ttl_s = 0;
+	assert_int_equal(p2pkp_store_open(&o, &s2), 0);
+	p2pkp_store_close(s2);
+	assert_int_equal(count_entries(pdir), 9);
+
+	o.partial_ttl_s = 3600;
+	assert_int_equal(p2pkp_store_open(&o, &s2), 0);
+	assert_false(part_of_size(e, old_size, path, sizeof(path)));
+	assert_true(part_of_size(e, fresh_size, path, sizeof(path)));
+	assert_true(part_of_size(e, locked_size, path, sizeof(path)));
+	assert_int_equal(count_entries(pdir), 6);
+	p2pkp_store_close(s2);
+
+	/* Unlocked now, still old: collected. */
+	p2pkp_rfile_close(f);
+	assert_int_equal(p2pkp_store_open(&o, &s2), 0);
+	assert_false(part_of_size(e, locked_size, path, sizeof(path)));
+	assert_int_equal(count_entries(pdir), 3);
+	/* The last partial published: the directory goes too. */
+	assert_int_equal(p2pkp_store_begin(s2, &fresh, &f, &r), 0);
+	assert_int_equal(p2pkp_rfile_held(f)->count, 5);
+	assert_int_equal(send_range(wb, f, data, fresh_size, 0, 9), 0);
+	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	assert_false(exists_at(e->dir, P2PKP_PARTIAL_DIR));
+	p2pkp_rfile_close(f);
+	p2pkp_store_close(s2);
+	assert_int_equal(count_entries(e->dir), 1);
+	/* A store that only ever saw an empty partial directory removes it. */
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	reopen(e, false, false);
+	assert_false(exists_at(e->dir, P2PKP_PARTIAL_DIR));
+	p2pkp_wbatch_free(wb);
+	free(data);
+}
+
+/* DATA that arrives after publication never reaches the published file. */
+static void test_data_after_publish(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 4 * BS, n = nblocks(size);
+	__u8 *data = pattern(size, 25), *other = pattern(size, 26);
+	struct p2pkp_rfile_desc d = desc("pub.bin", data, size);
+	struct p2pkp_wbatch *wb = p2pkp_wbatch_new();
+	struct p2pkp_wbatch_stats st0, st1;
+	struct p2pkp_rfile *f;
+	__u64 b;
+	__u16 r;
+
+	assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+	assert_int_equal(send_range(wb, f, data, size, 0, n - 1), 0);
+	/* Queued before finish, flushed after it. */
+	assert_int_equal(p2pkp_wbatch_add(wb, f, (n - 1) * BS, data + (n - 1) * BS,
+					  blen(size, n - 1), bsum(data, size, n - 1)),
+			 0);
+	assert_int_equal(p2pkp_wbatch_flush(wb), 0);
+	assert_int_equal(p2pkp_wbatch_add(wb, f, 0, other, BS, bsum(other, size, 0)), 0);
+	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	p2pkp_wbatch_stats(wb, &st0);
+	assert_int_equal(p2pkp_wbatch_flush(wb), 0);
+	/* And after it. */
+	for (b = 0; b < n; b++)
+		assert_int_equal(p2pkp_wbatch_add(wb, f, b * BS, other + b * BS, blen(size, b),
+						  bsum(other, size, b)),
+				 0);
+	assert_int_equal(p2pkp_wbatch_flush(wb), 0);
+	p2pkp_wbatch_stats(wb, &st1);
+	assert_int_equal(st1.payloads, st0.payloads);
+	assert_int_equal(st1.duplicates - st0.duplicates, n + 1);
+	assert_int_equal(p2pkp_rfile_finish(f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	p2pkp_rfile_close(f);
+	assert_file_is(e->dir, "pub.bin", data, size);
+	p2pkp_wbatch_free(wb);
+	free(other);
+	free(data);
+}
+
+struct have_case {
+	const char *what;
+	unsigned int disk_seed; /* content on disk; the announced file is seed 27 */
+	__s64 mtime_delta;
+	bool digest_other_bs; /* announced DIGEST computed over 2 * BS blocks */
+	bool overwrite;
+	__u16 result;
+};
+
+static const struct have_case have_cases[] = {
+	{"identical", 27, 0, false, false, P2PKP_R_HAVE},
+	{"same size and mtime, other bytes", 28, 0, false, false, P2PKP_R_EXISTS},
+	{"same bytes, other mtime", 27, 1, false, false, P2PKP_R_EXISTS},
+	{"same bytes, digest of other blocks", 27, 0, true, false, P2PKP_R_EXISTS},
+	{"same size and mtime, other bytes, overwrite", 28, 0, false, true, P2PKP_R_OK},
+	{"identical, overwrite", 27, 0, false, true, P2PKP_R_HAVE},
+};
+
+/* HAVE only when size, mtime and the DIGEST of the bytes on disk all match. */
+static void test_have_digest(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 7 * BS + 3;
+	__u8 *data = pattern(size, 27);
+	size_t i;
+
+	for (i = 0; i < sizeof(have_cases) / sizeof(have_cases[0]); i++) {
+		const struct have_case *c = &have_cases[i];
+		__u8 *disk = pattern(size, c->disk_seed);
+		struct p2pkp_rfile_desc d = desc("have.bin", data, size);
+		struct p2pkp_rfile *f;
+		__u16 r;
+
+		if (c->digest_other_bs) {
+			/* The same bytes cut in 2 * BS blocks: sums over other ranges. */
+			__u64 b, n = p2pkp_blocks(size, 2 * BS);
+			__be64 sums[8];
+
+			for (b = 0; b < n; b++)
+				sums[b] = htobe64(p2pkp_block_sum(
+					b * 2 * BS, data + b * 2 * BS,
+					size - b * 2 * BS < 2 * BS ? size - b * 2 * BS : 2 * BS));
+			p2pkp_digest_of(sums, n, d.digest);
+		}
+		reopen(e, c->overwrite, false);
+		write_file(e->dir, "have.bin", disk, size, MTIME_NS + c->mtime_delta);
+		assert_int_equal(p2pkp_store_begin(e->s, &d, &f, &r), 0);
+		if (r != c->result)
+			fail_msg("%s: result %u, expected %u", c->what, r, c->result);
+		p2pkp_rfile_close(f);
+		free(disk);
+	}
+	free(data);
+}
+
 /* --- full disk -------------------------------------------------------------------- */
 
 static void fill_fs(const char *dir)
@@ -1096,6 +1741,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exists_have_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exists_at_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs_empty_and_attrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partdir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_rechecks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sums_decide, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_after_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_have_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_openat2, setup, teardown),
 	};
