@@ -2,13 +2,15 @@
 /*
  * Inside the receiver's file store (filestore.h), shared by its parts:
  * filestore.c (open, begin, finish, publication), store_path.c (names
- * beneath DIR), store_partial.c (the partial directory, keys, locks, state
- * and sums files, collection) and store_wbatch.c (batched writes).
+ * beneath DIR), store_dir.c (the partial directory and its collection),
+ * store_partial.c (keys, locks, state and sums files, resume) and
+ * store_wbatch.c (batched writes).
  */
 #ifndef P2PKP_STORE_PRIV_H
 #define P2PKP_STORE_PRIV_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "blocksum.h"
@@ -56,17 +58,23 @@ int store_open_parent(struct p2pkp_store *s, const char *name, bool create, cons
 __u16 store_path_result(int err);
 const char *store_path_reason(int err);
 
-/* store_partial.c: the partial directory. */
+/* store_dir.c: the partial directory, and removing a key's files from it. */
 int partdir_open(struct p2pkp_store *s, bool create);
 void partdir_release(struct p2pkp_store *s);
 void partdir_collect(struct p2pkp_store *s, __u64 ttl_s);
+void partial_unlink(struct p2pkp_store *s, const char *key, bool with_part);
+void partial_remove_unused(struct p2pkp_store *s, const char *key);
 
 /* store_partial.c: one file's partial. */
 void partial_make_key(const struct p2pkp_rfile_desc *d, char *key);
 int partial_open(struct p2pkp_rfile *f);
 void partial_forget(struct p2pkp_rfile *f);
-void partial_unlink(struct p2pkp_store *s, const char *key, bool with_part);
-void partial_remove_unused(struct p2pkp_store *s, const char *key);
+
+/* The name of key's file with extension ext (".part", ".state", ...). */
+static inline void store_key_file(const char *key, const char *ext, char *out)
+{
+	snprintf(out, KEY_FILE_LEN, "%s%s", key, ext);
+}
 
 /* 0 or -errno, resuming after short writes and EINTR. */
 int store_pwrite_all(int fd, const void *buf, size_t len, __u64 off);
