@@ -1101,6 +1101,37 @@ static void test_partdir_refused(void **state)
 	assert_int_equal(count_entries(e->outside), 0);
 }
 
+/*
+ * Another session removes the partial directory (left empty) while this
+ * store has it open: the next create fails with ENOENT, and the store makes
+ * the directory again instead of refusing the file.
+ */
+static void test_partdir_recreated(void **state)
+{
+	struct env *e = *state;
+	const __u64 size = 3 * BS;
+	__u8 *data = pattern(size, 29);
+	struct p2pkp_rfile_desc a = desc("a.bin", data, size), b = desc("b.bin", data, size);
+	struct p2pkp_store_opts o = {.dir = e->dir};
+	struct p2pkp_store *s2;
+	struct p2pkp_rfile *f, *g;
+	__u16 r;
+
+	assert_int_equal(p2pkp_store_begin(e->s, &a, &f, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	assert_int_equal(p2pkp_store_open(&o, &s2), 0); /* has the directory open now */
+	p2pkp_rfile_close(f);				/* nothing held: partial and directory go */
+	assert_false(exists_at(e->dir, P2PKP_PARTIAL_DIR));
+	assert_int_equal(p2pkp_store_begin(s2, &b, &g, &r), 0);
+	assert_int_equal(r, P2PKP_R_OK);
+	assert_true(exists_at(e->dir, P2PKP_PARTIAL_DIR "/"));
+	p2pkp_rfile_close(g);
+	p2pkp_store_close(s2);
+	assert_int_equal(receive(e, &b, data), P2PKP_R_OK);
+	assert_file_is(e->dir, "b.bin", data, size);
+	free(data);
+}
+
 /* Flip one byte of the .part at off, behind the store's back. */
 static void poke_part(const struct env *e, __u64 off)
 {
@@ -1743,6 +1774,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dirs_empty_and_attrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partdir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partdir_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_rechecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sums_decide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_size, setup, teardown),
