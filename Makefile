@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# p2pkp-xdp: one binary, BPF embedded as libbpf skeletons, everything built in $(BUILD).
+# p2pkp-xdp: the p2pkp-xdp command and its test tools (one binary per tools/NAME/), BPF embedded
+# as libbpf skeletons, everything built in $(BUILD).
 
 BUILD    ?= build
 CC       ?= gcc
@@ -24,7 +25,7 @@ endif
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS      := libxdp libbpf libelf zlib libdeflate libmnl liburing libisal libxxhash
+PKGS      := libxdp libbpf libelf libmnl liburing libisal libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

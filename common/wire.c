@@ -73,7 +73,6 @@ static const struct {
 	[0x0b] = {"SIZE", P2PKP_IT_SIZE},
 	[0x0c] = {"MODE", P2PKP_IT_MODE},
 	[0x0d] = {"MTIME", P2PKP_IT_MTIME},
-	[0x0e] = {"CRC32", P2PKP_IT_CRC32},
 	[0x0f] = {"FILE", P2PKP_IT_FILE},
 	[0x10] = {"FILE_STATE", P2PKP_IT_FILE_STATE},
 	[0x11] = {"OFFSET", P2PKP_IT_OFFSET},
@@ -84,6 +83,8 @@ static const struct {
 	[0x16] = {"HELD", P2PKP_IT_HELD},
 	[0x17] = {"TIMESTAMP", P2PKP_IT_TIMESTAMP},
 	[0x18] = {"FROM", P2PKP_IT_FROM},
+	[0x19] = {"DIGEST", P2PKP_IT_DIGEST},
+	[0x1a] = {"BLOCK_SUM", P2PKP_IT_BLOCK_SUM},
 };
 #define N_ITEM_DEFS (sizeof(item_defs) / sizeof(item_defs[0]))
 
@@ -440,6 +441,7 @@ enum kind {
 	K_REF1,
 	K_RANGES,
 	K_PAYLOAD,
+	K_DIGEST,
 	K_FILE,
 	K_FILE_STATE,
 };
@@ -520,7 +522,8 @@ static int decode_field(struct p2pkp_iter *it, const struct field *f,
 {
 	void *dst = view + f->off;
 	static const __u8 fixed_len[] = {
-		[K_U16] = 2, [K_U32] = 4, [K_U64] = 8, [K_VERSION] = 4, [K_REF1] = 8};
+		[K_U16] = 2,	 [K_U32] = 4,  [K_U64] = 8,
+		[K_VERSION] = 4, [K_REF1] = 8, [K_DIGEST] = P2PKP_DIGEST_LEN};
 	__u16 v16;
 	__u32 v32;
 	__u64 v64;
@@ -547,6 +550,9 @@ static int decode_field(struct p2pkp_iter *it, const struct field *f,
 		memcpy(dst, v, sizeof(v));
 		return 0;
 	}
+	case K_DIGEST:
+		memcpy(dst, item->data, P2PKP_DIGEST_LEN);
+		return 0;
 	case K_TEXT:
 		return decode_text(item, dst);
 	case K_NAME:
@@ -669,11 +675,13 @@ static bool mode_valid(__u32 mode)
 
 static int check_file(void *view)
 {
+	static const __u8 zero[P2PKP_DIGEST_LEN];
 	const struct p2pkp_file_info *f = view;
 
 	if (f->index == P2PKP_FILE_NONE || !mode_valid(f->mode))
 		return P2PKP_E_VALUE;
-	if ((f->mode & ~07777u) == P2PKP_MODE_DIR && (f->size || f->crc32))
+	if ((f->mode & ~07777u) == P2PKP_MODE_DIR &&
+	    (f->size || memcmp(f->digest, zero, sizeof(zero))))
 		return P2PKP_E_VALUE;
 	return 0;
 }
@@ -773,7 +781,7 @@ static const struct field file_fields[] = {
 	FLD(P2PKP_IT_SIZE, K_U64, F_MAND, struct p2pkp_file_info, size),
 	FLD(P2PKP_IT_MODE, K_U32, F_MAND, struct p2pkp_file_info, mode),
 	FLD(P2PKP_IT_MTIME, K_U64, F_MAND, struct p2pkp_file_info, mtime_ns),
-	FLD(P2PKP_IT_CRC32, K_U32, F_MAND, struct p2pkp_file_info, crc32),
+	FLD(P2PKP_IT_DIGEST, K_DIGEST, F_MAND, struct p2pkp_file_info, digest),
 };
 
 static const struct field files_fields[] = {
@@ -794,6 +802,7 @@ static const struct field files_reply_fields[] = {
 static const struct field data_fields[] = {
 	FLD(P2PKP_IT_FILE_INDEX, K_U32, F_MAND, struct p2pkp_data_view, file),
 	FLD(P2PKP_IT_OFFSET, K_U64, F_MAND, struct p2pkp_data_view, offset),
+	FLD(P2PKP_IT_BLOCK_SUM, K_U64, F_MAND, struct p2pkp_data_view, sum),
 	{P2PKP_IT_PAYLOAD, K_PAYLOAD, F_MAND, 0},
 };
 
@@ -1011,7 +1020,7 @@ static void put_file(struct p2pkp_enc *e, const struct p2pkp_file_info *f)
 	p2pkp_enc_put_u64(e, P2PKP_IT_SIZE, f->size);
 	p2pkp_enc_put_u32(e, P2PKP_IT_MODE, f->mode);
 	p2pkp_enc_put_u64(e, P2PKP_IT_MTIME, (__u64)f->mtime_ns);
-	p2pkp_enc_put_u32(e, P2PKP_IT_CRC32, f->crc32);
+	p2pkp_enc_put_bytes(e, P2PKP_IT_DIGEST, f->digest, P2PKP_DIGEST_LEN);
 	p2pkp_enc_end_nested(e);
 }
 
@@ -1050,6 +1059,7 @@ void *p2pkp_build_data(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, __u32 fil
 	p2pkp_enc_begin(e, linkid, msgid, P2PKP_CMD_DATA);
 	p2pkp_enc_put_u32(e, P2PKP_IT_FILE_INDEX, file);
 	p2pkp_enc_put_u64(e, P2PKP_IT_OFFSET, offset);
+	p2pkp_enc_put_u64(e, P2PKP_IT_BLOCK_SUM, 0);
 	if (!len) {
 		enc_fail(e, P2PKP_E_PAYLOAD);
 		return NULL;
@@ -1155,8 +1165,10 @@ int p2pkp_build_msg(struct p2pkp_enc *e, const struct p2pkp_msg *m)
 	case P2PKP_CMD_DATA:
 		p = p2pkp_build_data(e, m->linkid, m->msgid, m->u.data.file, m->u.data.offset,
 				     m->u.data.len);
-		if (p)
+		if (p) {
 			memcpy(p, m->u.data.payload, m->u.data.len);
+			p2pkp_data_set_sum(e->buf, m->u.data.sum);
+		}
 		return p2pkp_enc_finish(e);
 	case P2PKP_CMD_REPORT:
 	case P2PKP_CMD_STATUS | P2PKP_CMD_RESPONSE:

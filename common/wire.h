@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * P2PKP version 1 wire format: constants, byte-order helpers, a
+ * P2PKP version 2 wire format: constants, byte-order helpers, a
  * non-allocating encoder that writes straight into a caller's buffer (a UMEM
  * frame), and a strict decoder that returns zero-copy views into the datagram.
  * docs/protocol.md is the specification; this header follows it.
@@ -18,13 +18,14 @@
 #include <string.h>
 #include <linux/types.h>
 
+#include "blocksum.h"
 #include "p2pkp_shared.h"
 
 /* --- Limits and defaults (docs/protocol.md, "Limits") ----------------------- */
 
-#define P2PKP_VERSION	  1 /* the only version this code speaks */
-#define P2PKP_VERSION_MIN 1
-#define P2PKP_VERSION_MAX 1
+#define P2PKP_VERSION	  2 /* the only version this code speaks */
+#define P2PKP_VERSION_MIN 2
+#define P2PKP_VERSION_MAX 2
 
 #define P2PKP_ALIGN	    8	  /* messages and items start 8-byte aligned */
 #define P2PKP_MSG_MAX	    65535 /* largest logical message length */
@@ -37,13 +38,14 @@
 #define P2PKP_MAX_TEXT	    256	  /* bytes in a human-readable TEXT item */
 #define P2PKP_CTRL_MAX	    1200  /* control messages fit any IPv6 path (1280) */
 
-/* DATA: header 16 + FILE_INDEX 8 + OFFSET 16 + PAYLOAD header 8. */
-#define P2PKP_DATA_OVERHEAD	 48
-#define P2PKP_DEFAULT_BLOCK_SIZE 1400 /* 1448-byte DATA fits IPv4 and IPv6 at MTU 1500 */
+/* DATA: header 16 + FILE_INDEX 8 + OFFSET 16 + BLOCK_SUM 16 + PAYLOAD header 8. */
+#define P2PKP_DATA_OVERHEAD	 64
+#define P2PKP_DATA_SUM_OFF	 44   /* where p2pkp_build_data() puts BLOCK_SUM's value */
+#define P2PKP_DEFAULT_BLOCK_SIZE 1384 /* 1448-byte DATA fits IPv4 and IPv6 at MTU 1500 */
 #define P2PKP_MIN_BLOCK_SIZE	 256
 #define P2PKP_MAX_BLOCK_SIZE	 (P2PKP_MSG_MAX - P2PKP_DATA_OVERHEAD)
 
-/* File types in MODE, as in st_mode: a directory has SIZE 0 and CRC32 0. */
+/* File types in MODE, as in st_mode: a directory has SIZE 0 and an all-zero DIGEST. */
 #define P2PKP_MODE_REG 0100000u
 #define P2PKP_MODE_DIR 0040000u
 
@@ -98,7 +100,6 @@ enum p2pkp_item {
 	P2PKP_IT_SIZE = 0x000b,	       /* __be64 bytes */
 	P2PKP_IT_MODE = 0x000c,	       /* __be32 permission bits (07777) */
 	P2PKP_IT_MTIME = 0x000d,       /* __be64 signed ns since the epoch */
-	P2PKP_IT_CRC32 = 0x000e,       /* __be32 CRC-32 (zlib crc32) of the file */
 	P2PKP_IT_FILE = 0x800f,	       /* NESTED: one announced file */
 	P2PKP_IT_FILE_STATE = 0x8010,  /* NESTED: receiver's answer for one file */
 	P2PKP_IT_OFFSET = 0x0011,      /* __be64 byte offset in the file */
@@ -109,6 +110,8 @@ enum p2pkp_item {
 	P2PKP_IT_HELD = 0x0016,	       /* __be64 blocks held in total */
 	P2PKP_IT_TIMESTAMP = 0x0017,   /* __be64 sender's clock, ns (echoed) */
 	P2PKP_IT_FROM = 0x0018,	       /* __be64: status window starts here, not at CUM */
+	P2PKP_IT_DIGEST = 0x0019,      /* 16 bytes: XXH3-128 of the file's block sums */
+	P2PKP_IT_BLOCK_SUM = 0x001a,   /* __be64: CRC-64/XZ of a DATA block's offset and payload */
 };
 
 /* --- Result codes carried in RESULT items --------------------------------------- */
@@ -312,8 +315,8 @@ struct p2pkp_file_info {
 	__u32 mode;
 	__u64 size;
 	__s64 mtime_ns;
-	__u32 crc32;
-	struct p2pkp_bytes name; /* relative, validated by p2pkp_name_check() */
+	__u8 digest[P2PKP_DIGEST_LEN]; /* common/blocksum.h */
+	struct p2pkp_bytes name;       /* relative, validated by p2pkp_name_check() */
 };
 
 struct p2pkp_files {
@@ -337,6 +340,7 @@ struct p2pkp_files_reply {
 struct p2pkp_data_view {
 	__u32 file;
 	__u64 offset;
+	__u64 sum; /* BLOCK_SUM as sent: check with p2pkp_block_sum() before use */
 	const __u8 *payload;
 	__u32 len;
 };
@@ -463,11 +467,18 @@ int p2pkp_build_files(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, const stru
 int p2pkp_build_files_reply(struct p2pkp_enc *e, __u64 linkid, __u32 msgid,
 			    const struct p2pkp_files_reply *r);
 /*
- * DATA header and items; returns where len payload bytes go (8-byte aligned
- * from the message start) or NULL. Fill it, then p2pkp_enc_finish().
+ * DATA header and items, BLOCK_SUM 0; returns where len payload bytes go
+ * (8-byte aligned from the message start) or NULL. Fill it, set the sum with
+ * p2pkp_data_set_sum(), then p2pkp_enc_finish().
  */
 void *p2pkp_build_data(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, __u32 file, __u64 offset,
 		       __u32 len);
+/* Fill in BLOCK_SUM of a DATA message built by p2pkp_build_data(), once its payload is in. */
+static inline void p2pkp_data_set_sum(void *msg, __u64 sum)
+{
+	p2pkp_put_be64((__u8 *)msg + P2PKP_DATA_SUM_OFF, sum);
+}
+
 /* REPORT (command P2PKP_CMD_REPORT) or STATUS response (P2PKP_CMD_STATUS | RESPONSE). */
 int p2pkp_build_status(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, __u16 command,
 		       const struct p2pkp_status *st, const struct p2pkp_range *ranges);

@@ -47,14 +47,23 @@ struct p2pkp_send_opts {
 	volatile sig_atomic_t *stop; /* set by a signal handler: cancel */
 };
 
+#define P2PKP_FAILED_NAMES 8 /* failed files named per receiver; files_failed counts all */
+
 struct p2pkp_peer_result {
 	char addr[P2PKP_ADDR_STRLEN];
 	bool ok;
 	__u16 result;  /* enum p2pkp_result of the conversation */
 	char why[160]; /* empty when ok */
 	__u32 files_ok, files_have, files_failed;
-	__u64 data_msgs;     /* DATA sent to this receiver, retransmissions included */
-	__u64 retransmitted; /* of those, retransmissions */
+	__u64 data_msgs;       /* DATA sent to this receiver, retransmissions included */
+	__u64 retransmitted;   /* of those, retransmissions */
+	__u64 data_bytes;      /* payload bytes of those DATA */
+	__u64 delivered_bytes; /* bytes of verified files this session actually moved */
+	__u64 skipped_bytes;   /* bytes the receiver already had (HAVE, resumed blocks) */
+	bool closed;	       /* it answered CLOSE ... */
+	__u16 close_result;    /* ... with this */
+	__u32 nfailed_named;
+	char failed[P2PKP_FAILED_NAMES][256]; /* names of failed files, maybe cut short */
 };
 
 struct p2pkp_send_result {
@@ -63,6 +72,9 @@ struct p2pkp_send_result {
 	double seconds;
 	__u64 data_msgs;
 	__u64 retransmitted;
+	__u64 data_bytes;      /* payload bytes sent as DATA, all receivers */
+	__u64 delivered_bytes; /* sum of the receivers' delivered_bytes */
+	__u64 skipped_bytes;   /* sum of the receivers' skipped_bytes */
 	__u64 final_rate_bps;
 	struct p2pkp_transport_stats tstats;
 	char backend[8];
@@ -73,6 +85,13 @@ struct p2pkp_send_result {
 /* Runs the whole session. 0 if every receiver succeeded, 1 if any failed, -errno on setup. */
 int p2pkp_send(const struct p2pkp_send_opts *opts, struct p2pkp_send_result *res);
 
+/*
+ * Goodput of a finished session in bit/s: bytes moved and verified, all
+ * receivers, over the session's time. false when nothing was moved (every
+ * file was there already, or nothing was verified): there is no figure then.
+ */
+bool p2pkp_send_goodput_bps(const struct p2pkp_send_result *res, double *bps);
+
 struct p2pkp_recv_opts {
 	const char *ifname;
 	__u16 port;
@@ -80,6 +99,7 @@ struct p2pkp_recv_opts {
 	bool once; /* return after one session ends */
 	bool overwrite;
 	bool fsync;
+	__u64 partial_ttl_s;	       /* collect partials untouched this long at start; 0: never */
 	const struct p2pkp_addr *from; /* accept only these senders (port ignored) */
 	size_t nfrom;
 	enum p2pkp_backend backend;
@@ -89,11 +109,13 @@ struct p2pkp_recv_opts {
 
 struct p2pkp_recv_result {
 	__u32 sessions; /* sessions closed */
+	double seconds; /* sessions' durations, OPEN to end, summed */
 	__u32 files_ok, files_failed;
 	__u64 bytes_written;
 	__u64 writes; /* pwritev calls */
 	__u64 duplicates;
 	__u64 bad_msgs; /* malformed or unexpected datagrams dropped */
+	__u64 bad_sums; /* DATA whose BLOCK_SUM did not match its payload: dropped */
 	struct p2pkp_transport_stats tstats;
 	char backend[8];
 };

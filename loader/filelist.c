@@ -79,7 +79,7 @@ static int add_entry(struct walk *w, char *name, char *path, const struct stat *
 	e->mode = st->st_mode;
 	e->size = S_ISREG(st->st_mode) ? (__u64)st->st_size : 0;
 	e->mtime_ns = mtime_ns(st);
-	e->crc32 = 0;
+	memset(e->digest, 0, sizeof(e->digest));
 	fl->total_bytes += e->size;
 	return 0;
 

@@ -11,13 +11,15 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "blocksum.h"
+
 struct p2pkp_sfile {
 	char *name; /* relative name on the wire */
 	char *path; /* where to open it here */
 	__u64 size; /* 0 for directories */
 	__u32 mode; /* st_mode: S_IFREG or S_IFDIR plus permission bits */
 	__s64 mtime_ns;
-	__u32 crc32; /* filled by p2pkp_filelist_crc() */
+	__u8 digest[P2PKP_DIGEST_LEN]; /* filled by the sender once the block size is known */
 };
 
 struct p2pkp_filelist {

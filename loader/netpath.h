@@ -3,8 +3,7 @@
  * The sender's network path: everything needed to build Ethernet/IP/UDP
  * frames to one receiver by hand, looked up in the kernel's routing and
  * neighbour tables over rtnetlink (libmnl). Resolution is not a hot path: it
- * runs once per receiver at the start of a transfer (and again if the engine
- * wants to refresh a stale MAC).
+ * runs once per receiver at the start of a transfer.
  */
 #ifndef P2PKP_NETPATH_H
 #define P2PKP_NETPATH_H

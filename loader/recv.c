@@ -93,6 +93,7 @@ struct receiver {
 	struct p2pkp_store *store;
 	struct p2pkp_wbatch *wb;
 	struct p2pkp_rx_msg held[P2PKP_WBATCH_MAX]; /* frames whose data is in wb */
+	struct p2pkp_files_reply files_reply;	    /* scratch for on_files() */
 	__u32 nheld;
 	__u64 batch_since_ns;
 	__u32 nap_want; /* messages a nap waits for: a write batch, if the backend holds it */
@@ -222,6 +223,7 @@ static void end_session(struct receiver *r, struct session *s, bool ok, bool lin
 		s->files_ok, s->files_failed, (unsigned long long)s->bytes,
 		(double)(p2pkp_now_ns() - s->start_ns) / NSEC_PER_SEC);
 	r->res->sessions++;
+	r->res->seconds += (double)(p2pkp_now_ns() - s->start_ns) / NSEC_PER_SEC;
 	r->res->files_ok += s->files_ok;
 	r->res->files_failed += s->files_failed;
 	if (!linger) {
@@ -257,8 +259,8 @@ static __u16 check_open(struct receiver *r, const struct p2pkp_addr *from,
 {
 	struct statvfs vfs;
 
-	if (o->ver_min > 1 || o->ver_max < 1) {
-		*why = "only protocol version 1 is spoken here";
+	if (o->ver_min > P2PKP_VERSION || o->ver_max < P2PKP_VERSION) {
+		*why = "only protocol version 2 is spoken here";
 		return P2PKP_R_VERSION;
 	}
 	if (o->block_size + P2PKP_DATA_OVERHEAD > p2pkp_tx_max_msg(r->t, from)) {
@@ -305,7 +307,8 @@ static struct session *new_session(struct receiver *r, const struct p2pkp_msg *m
 
 static void on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2pkp_addr *from)
 {
-	struct p2pkp_open_reply rep = {.result = P2PKP_R_OK, .ver_min = 1, .ver_max = 1};
+	struct p2pkp_open_reply rep = {
+		.result = P2PKP_R_OK, .ver_min = P2PKP_VERSION, .ver_max = P2PKP_VERSION};
 	struct session *s = find_session(r, m->linkid, from);
 	const char *why = "refused";
 	struct p2pkp_enc e;
@@ -330,7 +333,7 @@ static void on_open(struct receiver *r, const struct p2pkp_msg *m, const struct 
 
 			pr_warn("%s: refused session: %s\n",
 				p2pkp_addr_str(from, name, sizeof(name)), why);
-			rep.ver_min = rep.ver_max = 1;
+			rep.ver_min = rep.ver_max = P2PKP_VERSION;
 			rep.text.ptr = (const __u8 *)why;
 			rep.text.len = (__u32)strlen(why);
 		}
@@ -363,11 +366,11 @@ static void begin_file(struct receiver *r, struct session *s, const struct p2pkp
 		.size = fi->size,
 		.mode = fi->mode,
 		.mtime_ns = fi->mtime_ns,
-		/* TODO(lead): .digest = the announced DIGEST (zero until the v2 codec) */
 		.block_size = s->block_size,
 	};
 	__u16 result = P2PKP_R_IO;
 
+	memcpy(d.digest, fi->digest, sizeof(d.digest));
 	memcpy(name, fi->name.ptr, fi->name.len);
 	name[fi->name.len] = '\0';
 	sl->size = fi->size;
@@ -389,15 +392,15 @@ static void begin_file(struct receiver *r, struct session *s, const struct p2pkp
 
 static void on_files(struct receiver *r, struct session *s, const struct p2pkp_msg *m)
 {
-	static struct p2pkp_files_reply rep; /* single-threaded; keeps the stack small */
+	struct p2pkp_files_reply *rep = &r->files_reply;
 	struct p2pkp_enc e;
 	CTRL_BUF(buf);
 	__u32 i;
 
-	rep.count = 0;
+	rep->count = 0;
 	for (i = 0; i < m->u.files.count; i++) {
 		const struct p2pkp_file_info *fi = &m->u.files.file[i];
-		struct p2pkp_file_state *fs = &rep.state[rep.count++];
+		struct p2pkp_file_state *fs = &rep->state[rep->count++];
 		struct slot *sl;
 
 		fs->index = fi->index;
@@ -417,7 +420,7 @@ static void on_files(struct receiver *r, struct session *s, const struct p2pkp_m
 		}
 	}
 	p2pkp_enc_init(&e, buf, sizeof(buf));
-	send_msg(r, &s->peer, buf, p2pkp_build_files_reply(&e, s->linkid, m->msgid, &rep));
+	send_msg(r, &s->peer, buf, p2pkp_build_files_reply(&e, s->linkid, m->msgid, rep));
 }
 
 /* Verify and publish a file whose blocks are all held; the VERIFY answer. */
@@ -435,7 +438,7 @@ static __u16 finish_file(struct session *s, struct slot *sl)
 		s->bytes += sl->size;
 		break;
 	case P2PKP_R_MISMATCH:
-		pr_warn("%s: %s: CRC-32 mismatch, fetching it again\n", s->name,
+		pr_warn("%s: %s: digest mismatch, fetching it again\n", s->name,
 			p2pkp_rfile_name(sl->f));
 		sl->dirty = true;
 		break;
@@ -584,12 +587,16 @@ static bool on_data(struct receiver *r, struct session *s, const struct p2pkp_ms
 		r->res->duplicates++;
 		return false;
 	}
+	/* Nothing reaches the disk unchecked: a bad block stays missing and is asked again. */
+	if (p2pkp_block_sum(d->offset, d->payload, d->len) != d->sum) {
+		r->res->bad_sums++;
+		return false;
+	}
 	if (!r->nheld)
 		r->batch_since_ns = p2pkp_now_ns();
 	r->held[r->nheld++] = *rx;
 	sl->dirty = sl->unsaved = true;
-	/* TODO(lead): the BLOCK_SUM checked for this payload, not 0 */
-	if (p2pkp_wbatch_add(r->wb, sl->f, d->offset, d->payload, d->len, 0) == 1 ||
+	if (p2pkp_wbatch_add(r->wb, sl->f, d->offset, d->payload, d->len, d->sum) == 1 ||
 	    r->nheld == P2PKP_WBATCH_MAX)
 		flush_batch(r);
 	return true;
@@ -844,6 +851,7 @@ static int open_all(struct receiver *r)
 		.dir = r->o->dir,
 		.overwrite = r->o->overwrite,
 		.fsync = r->o->fsync,
+		.partial_ttl_s = r->o->partial_ttl_s,
 	};
 	struct p2pkp_transport_opts topts = {
 		.ifname = r->o->ifname,
@@ -880,29 +888,34 @@ out_close_store:
 
 int p2pkp_recv(const struct p2pkp_recv_opts *o, struct p2pkp_recv_result *res)
 {
-	static struct receiver r; /* large; one per process */
 	struct p2pkp_wbatch_stats ws;
+	struct receiver *r;
 	int err;
 
-	memset(&r, 0, sizeof(r));
 	memset(res, 0, sizeof(*res));
-	r.o = o;
-	r.res = res;
-	r.giveup_ns = (o->giveup_ms ? o->giveup_ms : P2PKP_GIVEUP_MS) * NSEC_PER_MSEC;
-	err = open_all(&r);
+	r = calloc(1, sizeof(*r)); /* large: not on the stack */
+	if (!r)
+		return -ENOMEM;
+	r->o = o;
+	r->res = res;
+	r->giveup_ns = (o->giveup_ms ? o->giveup_ms : P2PKP_GIVEUP_MS) * NSEC_PER_MSEC;
+	err = open_all(r);
 	if (err)
-		return err;
+		goto out_free_receiver;
 	pr_info("receiving on %s port %u (%s) into %s\n", o->ifname, o->port,
-		p2pkp_transport_name(r.t), o->dir);
-	run(&r);
-	p2pkp_wbatch_stats(r.wb, &ws);
+		p2pkp_transport_name(r->t), o->dir);
+	run(r);
+	p2pkp_wbatch_stats(r->wb, &ws);
 	res->bytes_written = ws.bytes;
 	res->writes = ws.writes;
 	res->duplicates += ws.duplicates;
-	p2pkp_transport_stats(r.t, &res->tstats);
-	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(r.t));
-	p2pkp_transport_close(r.t);
-	p2pkp_wbatch_free(r.wb);
-	p2pkp_store_close(r.store);
-	return r.failed ? 1 : 0;
+	p2pkp_transport_stats(r->t, &res->tstats);
+	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(r->t));
+	p2pkp_transport_close(r->t);
+	p2pkp_wbatch_free(r->wb);
+	p2pkp_store_close(r->store);
+	err = r->failed ? 1 : 0;
+out_free_receiver:
+	free(r);
+	return err;
 }

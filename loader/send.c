@@ -26,16 +26,16 @@
 #include "reqs.h"
 #include "wire.h"
 
-#define RX_BATCH       64
-#define TX_BATCH       1024 /* messages per kick at most */
-#define TX_BATCH_MIN   32   /* ...and at least, however low the rate */
-#define FD_CACHE       16
-#define READ_BATCH     1024		      /* blocks per preadv: IOV_MAX */
-#define WAIT_STALL_NS  (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
-#define CRC_RETRIES    2
-#define CLOSE_TRIES    6 /* CLOSE transmissions before a settled session ends anyway */
-#define START_RATE_BPS (1000ull * 1000 * 1000)
-#define PROGRESS_NS    (250 * NSEC_PER_MSEC)
+#define RX_BATCH	 64
+#define TX_BATCH	 1024 /* messages per kick at most */
+#define TX_BATCH_MIN	 32   /* ...and at least, however low the rate */
+#define FD_CACHE	 16
+#define READ_BATCH	 1024			/* blocks per preadv: IOV_MAX */
+#define WAIT_STALL_NS	 (1000 * NSEC_PER_MSEC) /* new data waits this long for FILES answers */
+#define MISMATCH_RETRIES 2
+#define CLOSE_TRIES	 6 /* CLOSE transmissions before a settled session ends anyway */
+#define START_RATE_BPS	 (1000ull * 1000 * 1000)
+#define PROGRESS_NS	 (250 * NSEC_PER_MSEC)
 
 enum peer_state {
 	PEER_OPENING,
@@ -56,8 +56,9 @@ enum pfile_state {
 
 struct pfile {
 	__u8 state;
-	__u8 crc_retries;
-	__u64 cum; /* blocks [0, cum) held, as last heard */
+	__u8 mismatch_retries;
+	__u64 cum;	 /* blocks [0, cum) held, as last heard */
+	__u64 had_bytes; /* held by the receiver before this session sent any */
 	__u64 verify_after_ns;
 	struct p2pkp_rangeset resend;
 };
@@ -80,6 +81,14 @@ struct fd_slot {
 	__u32 file;
 	int fd;
 	__u64 used;
+};
+
+/* One DATA message being built: its frame, its encoder, where its payload goes. */
+struct data_msg {
+	struct p2pkp_tx_buf buf;
+	struct p2pkp_enc enc;
+	__u8 *payload;
+	__u32 len;
 };
 
 struct sender {
@@ -105,6 +114,10 @@ struct sender {
 	__u64 sent_bytes;
 	struct p2pkp_send_result *res;
 	__u64 bad_msgs;
+	/* Scratch too large for the stack, used by one call at a time. */
+	struct p2pkp_files files_msg;
+	struct p2pkp_send_progress progress;
+	struct data_msg run_msgs[READ_BATCH];
 };
 
 /* --- files ------------------------------------------------------------------ */
@@ -153,8 +166,8 @@ static void close_fds(struct sender *s)
 			close(s->fds[i].fd);
 }
 
-/* The CRC-32 of every file, announced in FILES. */
-static int crc_all(struct sender *s)
+/* The DIGEST of every file (its block sums at the session's block size), announced in FILES. */
+static int digest_all(struct sender *s)
 {
 	__u32 i;
 	int fd, err;
@@ -170,8 +183,7 @@ static int crc_all(struct sender *s)
 			pr_warn("%s: cannot open: %s\n", f->path, strerror(-err));
 			return err;
 		}
-		f->crc32 = 0; /* TODO(lead): p2pkp_file_digest() for the v2 DIGEST */
-		err = 0;
+		err = p2pkp_file_digest(fd, f->size, s->block_size, 0, f->digest);
 		close(fd);
 		if (err) {
 			pr_warn("%s: %s\n", f->path,
@@ -277,8 +289,8 @@ static void finish_req(struct sender *s, struct peer *p, struct p2pkp_req *req, 
 static void send_open(struct sender *s, struct peer *p, __u64 now)
 {
 	struct p2pkp_open o = {
-		.ver_min = 1,
-		.ver_max = 1,
+		.ver_min = P2PKP_VERSION_MIN,
+		.ver_max = P2PKP_VERSION_MAX,
 		.block_size = s->block_size,
 		.file_count = s->fl.n,
 		.total_bytes = s->fl.total_bytes,
@@ -301,39 +313,40 @@ static void fill_file_info(const struct sender *s, __u32 f, struct p2pkp_file_in
 		.mode = sf->mode,
 		.size = sf->size,
 		.mtime_ns = sf->mtime_ns,
-		.crc32 = sf->crc32,
 		.name = {(const __u8 *)sf->name, (__u32)strlen(sf->name)},
 	};
+	memcpy(fi->digest, sf->digest, sizeof(fi->digest));
 }
 
 /* Bytes one FILE item takes (docs/protocol.md 7.2), for packing FILES requests. */
 static __u32 file_item_len(const struct sender *s, __u32 f)
 {
-	return 8 + 8 + p2pkp_align8(4 + (__u32)strlen(s->fl.v[f].name)) + 16 + 8 + 16 + 8;
+	return 8 + 8 + p2pkp_align8(4 + (__u32)strlen(s->fl.v[f].name)) + 16 + 8 + 16 +
+	       p2pkp_align8(4 + P2PKP_DIGEST_LEN);
 }
 
 /* One FILES request with as many of the next files as fit. */
 static void send_files(struct sender *s, struct peer *p, __u64 now)
 {
-	static struct p2pkp_files files; /* large: kept off the stack, single-threaded */
+	struct p2pkp_files *files = &s->files_msg;
 	struct p2pkp_req *req;
 	struct p2pkp_enc e;
 	__u32 room = P2PKP_CTRL_MAX - P2PKP_HDR_LEN, f = p->next_announce;
 
-	files.count = 0;
-	while (f < s->fl.n && files.count < P2PKP_MAX_FILES_MSG && file_item_len(s, f) <= room) {
+	files->count = 0;
+	while (f < s->fl.n && files->count < P2PKP_MAX_FILES_MSG && file_item_len(s, f) <= room) {
 		room -= file_item_len(s, f);
-		fill_file_info(s, f, &files.file[files.count++]);
+		fill_file_info(s, f, &files->file[files->count++]);
 		f++;
 	}
-	if (!files.count)
+	if (!files->count)
 		return;
 	req = new_req(p, P2PKP_CMD_FILES, p->next_announce);
 	if (!req)
 		return;
 	p->next_announce = f;
 	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
-	finish_req(s, p, req, p2pkp_build_files(&e, s->linkid, req->msgid, &files), now);
+	finish_req(s, p, req, p2pkp_build_files(&e, s->linkid, req->msgid, files), now);
 }
 
 /* False when every request slot is busy: the caller tries again on a later pass. */
@@ -456,6 +469,8 @@ static void start_file(struct sender *s, struct peer *p, __u32 f, __u64 cum)
 	__u64 sent = sent_upto(s, f);
 
 	pf->cum = cum;
+	pf->had_bytes =
+		cum * s->block_size < s->fl.v[f].size ? cum * s->block_size : s->fl.v[f].size;
 	pfile_set(p, f, PF_SEND);
 	if (sent > cum) {
 		resend_add(pf, cum, sent);
@@ -524,6 +539,8 @@ static void note_data_sent(struct sender *s, struct peer *p, __u32 len, bool ret
 {
 	p->res->data_msgs++;
 	s->res->data_msgs++;
+	p->res->data_bytes += len;
+	s->res->data_bytes += len;
 	s->sent_bytes += len;
 	if (retrans) {
 		p->res->retransmitted++;
@@ -540,14 +557,6 @@ static void fail_file_everywhere(struct sender *s, __u32 f)
 		if (!pfile_final(&s->peer[i].files[f]))
 			pfile_set(&s->peer[i], f, PF_FAILED);
 }
-
-/* One DATA message being built: its frame, its encoder, where its payload goes. */
-struct data_msg {
-	struct p2pkp_tx_buf buf;
-	struct p2pkp_enc enc;
-	__u8 *payload;
-	__u32 len;
-};
 
 /* Start DATA for block b to p in a fresh frame; false if no frame is free. */
 static bool start_data(struct sender *s, struct peer *p, __u32 f, __u64 b, struct data_msg *m)
@@ -582,8 +591,9 @@ static int put_data(struct sender *s, struct peer *p, struct data_msg *m, bool r
 static int send_run(struct sender *s, __u32 f, __u64 b, __u32 n, struct peer *const *to, __u32 nto,
 		    bool retrans)
 {
-	static struct data_msg first[READ_BATCH];
+	struct data_msg *first = s->run_msgs;
 	struct iovec iov[READ_BATCH];
+	__u64 sums[READ_BATCH];
 	struct data_msg copy;
 	__u32 i, k, got;
 	int err, queued = 0;
@@ -599,9 +609,15 @@ static int send_run(struct sender *s, __u32 f, __u64 b, __u32 n, struct peer *co
 		fail_file_everywhere(s, f);
 		return err;
 	}
+	/* The sum is taken while the block is still in cache from the read. */
+	for (i = 0; i < got; i++) {
+		sums[i] = p2pkp_block_sum((b + i) * s->block_size, first[i].payload, first[i].len);
+		p2pkp_data_set_sum(first[i].buf.data, sums[i]);
+	}
 	for (k = 1; k < nto; k++) {
 		for (i = 0; i < got && start_data(s, to[k], f, b + i, &copy); i++) {
 			memcpy(copy.payload, first[i].payload, first[i].len);
+			p2pkp_data_set_sum(copy.buf.data, sums[i]);
 			queued += put_data(s, to[k], &copy, retrans);
 		}
 	}
@@ -855,14 +871,15 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 		send_status_req(s, p, r->file, 0, now);
 		break;
 	case P2PKP_R_MISMATCH:
-		if (++pf->crc_retries > CRC_RETRIES) {
-			pr_warn("%s: %s: CRC mismatch %d times, giving up on it\n", p->name,
-				s->fl.v[r->file].name, pf->crc_retries);
+		if (++pf->mismatch_retries > MISMATCH_RETRIES) {
+			pr_warn("%s: %s: digest mismatch %d times, giving up on it\n", p->name,
+				s->fl.v[r->file].name, pf->mismatch_retries);
 			pfile_set(p, r->file, PF_FAILED);
 			break;
 		}
 		pf->state = PF_SEND;
 		pf->cum = 0;
+		pf->had_bytes = 0;
 		resend_add(pf, 0, file_blocks(s, r->file));
 		if (r->file < p->resend_hint)
 			p->resend_hint = r->file;
@@ -877,6 +894,8 @@ static void on_verify_reply(struct sender *s, struct peer *p, const struct p2pkp
 /* The conversation is over: it succeeded if every file was verified or already there. */
 static void close_done(struct peer *p, __u16 close_result)
 {
+	p->res->closed = true;
+	p->res->close_result = close_result;
 	if (p->res->files_failed || close_result != P2PKP_R_OK) {
 		peer_fail(p, close_result == P2PKP_R_OK ? P2PKP_R_IO : close_result,
 			  "%u of %u files failed (close: %s)", p->res->files_failed,
@@ -1104,24 +1123,24 @@ static __u64 peer_acked_bytes(const struct sender *s, const struct peer *p)
 
 static void report_progress(struct sender *s, __u64 now, bool final)
 {
-	static struct p2pkp_send_progress pr; /* large; the engine is single-threaded */
+	struct p2pkp_send_progress *pr = &s->progress;
 	__u32 i;
 
 	if (!s->o->progress || (!final && now < s->next_progress_ns))
 		return;
 	s->next_progress_ns = now + PROGRESS_NS;
-	pr.total_bytes = s->fl.total_bytes;
-	pr.elapsed_ns = now - s->start_ns;
-	pr.rate_bps = s->pacer.rate_bps;
-	pr.sent_bytes = s->sent_bytes;
-	pr.final = final;
-	pr.npeers = s->npeers;
+	pr->total_bytes = s->fl.total_bytes;
+	pr->elapsed_ns = now - s->start_ns;
+	pr->rate_bps = s->pacer.rate_bps;
+	pr->sent_bytes = s->sent_bytes;
+	pr->final = final;
+	pr->npeers = s->npeers;
 	for (i = 0; i < s->npeers; i++) {
-		pr.peer[i].addr = s->peer[i].name;
-		pr.peer[i].acked_bytes = peer_acked_bytes(s, &s->peer[i]);
-		pr.peer[i].state = peer_state_names[s->peer[i].state];
+		pr->peer[i].addr = s->peer[i].name;
+		pr->peer[i].acked_bytes = peer_acked_bytes(s, &s->peer[i]);
+		pr->peer[i].state = peer_state_names[s->peer[i].state];
 	}
-	s->o->progress(&pr, s->o->progress_ctx);
+	s->o->progress(pr, s->o->progress_ctx);
 }
 
 /* --- the loop ---------------------------------------------------------------------- */
@@ -1202,6 +1221,42 @@ static void run(struct sender *s)
 		report_progress(s, now, false);
 	}
 	report_progress(s, p2pkp_now_ns(), true);
+}
+
+/* --- results ---------------------------------------------------------------------- */
+
+/* What each receiver got, skipped and lost, by file, once the session is over. */
+static void account_files(struct sender *s)
+{
+	for (__u32 i = 0; i < s->npeers; i++) {
+		struct peer *p = &s->peer[i];
+		struct p2pkp_peer_result *pr = p->res;
+
+		for (__u32 f = 0; f < s->fl.n; f++) {
+			const struct pfile *pf = &p->files[f];
+			__u64 size = s->fl.v[f].size;
+
+			if (pf->state == PF_HAVE) {
+				pr->skipped_bytes += size;
+			} else if (pf->state == PF_DONE) {
+				pr->skipped_bytes += pf->had_bytes;
+				pr->delivered_bytes += size - pf->had_bytes;
+			} else if (pr->nfailed_named < P2PKP_FAILED_NAMES) {
+				snprintf(pr->failed[pr->nfailed_named++], sizeof(pr->failed[0]),
+					 "%s", s->fl.v[f].name);
+			}
+		}
+		s->res->delivered_bytes += pr->delivered_bytes;
+		s->res->skipped_bytes += pr->skipped_bytes;
+	}
+}
+
+bool p2pkp_send_goodput_bps(const struct p2pkp_send_result *res, double *bps)
+{
+	if (!res->delivered_bytes || res->seconds <= 0)
+		return false;
+	*bps = (double)res->delivered_bytes * 8 / res->seconds;
+	return true;
 }
 
 /* --- set-up ----------------------------------------------------------------------- */
@@ -1303,71 +1358,76 @@ static int open_transport(struct sender *s)
 
 int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 {
-	static struct sender s; /* large; one session per process */
+	struct sender *s;
 	__u32 i;
 	int err;
 
-	memset(&s, 0, sizeof(s));
 	memset(res, 0, sizeof(*res));
-	s.o = o;
-	s.res = res;
-	for (i = 0; i < FD_CACHE; i++)
-		s.fds[i].fd = -1;
-	s.giveup_ns = (o->giveup_ms ? o->giveup_ms : P2PKP_GIVEUP_MS) * NSEC_PER_MSEC;
 	if (!o->nto) {
-		pr_warn("send: no receiver given (--to)\n");
+		pr_warn("send: no receiver given\n");
 		return -EINVAL;
 	}
-	err = p2pkp_filelist_build(o->paths, o->npaths, &s.fl);
+	s = calloc(1, sizeof(*s)); /* large: not on the stack */
+	if (!s)
+		return -ENOMEM;
+	s->o = o;
+	s->res = res;
+	for (i = 0; i < FD_CACHE; i++)
+		s->fds[i].fd = -1;
+	s->giveup_ns = (o->giveup_ms ? o->giveup_ms : P2PKP_GIVEUP_MS) * NSEC_PER_MSEC;
+	err = p2pkp_filelist_build(o->paths, o->npaths, &s->fl);
 	if (err)
-		return err;
-	if (!s.fl.n) {
+		goto out_free_sender;
+	if (!s->fl.n) {
 		pr_warn("send: nothing to send\n");
 		err = -ENOENT;
 		goto out_free_list;
 	}
-	err = crc_all(&s);
+	while (!s->linkid)
+		if (getrandom(&s->linkid, sizeof(s->linkid), 0) != sizeof(s->linkid))
+			s->linkid = p2pkp_now_ns() ^ (__u64)getpid() << 32;
+	err = open_transport(s);
 	if (err)
 		goto out_free_list;
-	while (!s.linkid)
-		if (getrandom(&s.linkid, sizeof(s.linkid), 0) != sizeof(s.linkid))
-			s.linkid = p2pkp_now_ns() ^ (__u64)getpid() << 32;
-	err = open_transport(&s);
-	if (err)
-		goto out_free_list;
-	err = setup_peers(&s);
+	err = setup_peers(s);
 	if (err)
 		goto out_free_peers;
-	err = choose_block_size(&s);
+	err = choose_block_size(s);
+	if (err)
+		goto out_free_peers;
+	err = digest_all(s);
 	if (err)
 		goto out_free_peers;
 	pr_debug("session %016llx: %u files, %llu bytes, block %u, backend %s\n",
-		 (unsigned long long)s.linkid, s.fl.n, (unsigned long long)s.fl.total_bytes,
-		 s.block_size, p2pkp_transport_name(s.t));
+		 (unsigned long long)s->linkid, s->fl.n, (unsigned long long)s->fl.total_bytes,
+		 s->block_size, p2pkp_transport_name(s->t));
 
-	s.start_ns = p2pkp_now_ns();
-	p2pkp_pacer_init(&s.pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
-			 o->max_rate_bps, (__u64)TX_BATCH_MIN * s.data_len, s.start_ns);
-	run(&s);
+	s->start_ns = p2pkp_now_ns();
+	p2pkp_pacer_init(&s->pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
+			 o->max_rate_bps, (__u64)TX_BATCH_MIN * s->data_len, s->start_ns);
+	run(s);
 
-	res->bytes = s.fl.total_bytes;
-	res->files = s.fl.n;
-	res->seconds = (double)(p2pkp_now_ns() - s.start_ns) / NSEC_PER_SEC;
-	res->final_rate_bps = s.pacer.rate_bps;
-	if (s.bad_msgs)
+	res->bytes = s->fl.total_bytes;
+	res->files = s->fl.n;
+	res->seconds = (double)(p2pkp_now_ns() - s->start_ns) / NSEC_PER_SEC;
+	res->final_rate_bps = s->pacer.rate_bps;
+	account_files(s);
+	if (s->bad_msgs)
 		pr_debug("ignored %llu malformed or stray datagrams\n",
-			 (unsigned long long)s.bad_msgs);
-	p2pkp_transport_stats(s.t, &res->tstats);
-	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(s.t));
+			 (unsigned long long)s->bad_msgs);
+	p2pkp_transport_stats(s->t, &res->tstats);
+	snprintf(res->backend, sizeof(res->backend), "%s", p2pkp_transport_name(s->t));
 	err = 0;
-	for (i = 0; i < s.npeers; i++)
+	for (i = 0; i < s->npeers; i++)
 		if (!res->peer[i].ok)
 			err = 1;
 out_free_peers:
-	free_peers(&s);
-	close_fds(&s);
-	p2pkp_transport_close(s.t);
+	free_peers(s);
+	close_fds(s);
+	p2pkp_transport_close(s->t);
 out_free_list:
-	p2pkp_filelist_free(&s.fl);
+	p2pkp_filelist_free(&s->fl);
+out_free_sender:
+	free(s);
 	return err;
 }

@@ -762,8 +762,7 @@ static int steer_ensure(struct xsk_transport *x, struct p2pkp_steer_info *info, 
 		err = p2pkp_steer_find(dev, info);
 	}
 	if (err == -ENOENT) {
-		snprintf(why, whylen, "the steering program is not loaded (p2pkp-xdp load %s)",
-			 dev);
+		snprintf(why, whylen, "the steering program is not loaded on %s", dev);
 		return err;
 	}
 	if (err) {

@@ -23,7 +23,7 @@
 #define GBIT	  (1000ull * MBIT)
 #define MS(x)	  (NSEC_PER_MSEC * (x))
 #define T0	  (1000 * NSEC_PER_SEC) /* any start: only differences matter */
-#define MIN_BURST 96000ull		/* a sender batch: 64 blocks of 1500 bytes */
+#define MIN_BURST 96000ull /* a burst allowance, as the sender derives it from its batch */
 #define FLOOR_BPS (10 * MBIT)
 #define CEIL_BPS  (100 * GBIT)
 #define MAX_STEPS 12

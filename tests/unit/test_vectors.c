@@ -4,9 +4,14 @@
  * equal tests/vectors/NAME.hex byte for byte, and decoding the file must give
  * back the same message. docs/protocol.md must show every vector verbatim.
  *
- * P2PKP_VECTORS_WRITE=1 rewrites the .hex files (annotated) from the encoder;
+ * P2PKP_VECTORS_WRITE=1 rewrites the .hex files (annotated) from the encoder
+ * and stops there: files just written prove nothing, so review them with git
+ * diff and run again. The values that come from the checksums (BLOCK_SUM of
+ * the hello payload, DIGEST of README) were computed outside this code, by a
+ * bit-wise CRC-64/XZ and xxhsum -H2, and are checked against common/blocksum.
  * P2PKP_VECTORS_DIR overrides tests/vectors, P2PKP_DOCS the spec path.
  */
+#include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "blocksum.h"
 #include "wire.h"
 
 #define BE64(x)                                                                                    \
@@ -33,6 +39,19 @@
 #define RSP	 P2PKP_CMD_RESPONSE
 
 static const char hello[] = "P2PKP says hello world!\n"; /* README, 24 bytes */
+#define HELLO_SUM 0x4a0487fe0a9f13b8ULL			 /* BLOCK_SUM at offset 0 */
+/* DIGEST of README: XXH3-128 of HELLO_SUM, big-endian. */
+#define README_DIGEST                                                                              \
+	{                                                                                          \
+		0xbb, 0x61, 0x71, 0x08, 0x42, 0xc6, 0x00, 0x4c, 0xef, 0x96, 0xdd, 0x2d, 0x23,      \
+			0xc1, 0xe2, 0xcc                                                           \
+	}
+/* Any 16 bytes: the vector is about the encoding, not the disk image. */
+#define DISK_DIGEST                                                                                \
+	{                                                                                          \
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76,      \
+			0x54, 0x32, 0x10                                                           \
+	}
 
 static const __u8 status_ranges[] = {BE64(1100), BE64(1124), BE64(1500), BE64(1600)};
 static const __u8 report_ranges[] = {BE64(7100), BE64(7164)};
@@ -57,40 +76,41 @@ static int build_unknown_item(struct p2pkp_enc *e, const struct p2pkp_msg *m)
 
 static const struct vector vectors[] = {
 	{"01-open",
-	 "OPEN: sender proposes version 1, 1400-byte blocks, 2 files",
+	 "OPEN: sender proposes version 2, 1384-byte blocks, 2 files",
 	 NULL,
 	 {LINK, 1, P2PKP_CMD_OPEN, 0,
-	  .u.open = {1, 1, 1400, 2, 10485784, 0, BYTES("p2pkp-xdp sender")}}},
+	  .u.open = {2, 2, 1384, 2, 10485784, 0, BYTES("p2pkp-xdp sender")}}},
 	{"02-open-reply",
-	 "OPEN response: accepted, version 1, receiver takes 1472-byte datagrams",
+	 "OPEN response: accepted, version 2, receiver takes 1472-byte datagrams",
 	 NULL,
-	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0, .u.open_reply = {P2PKP_R_OK, 1, 1, 1472, {0}}}},
+	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0, .u.open_reply = {P2PKP_R_OK, 2, 2, 1472, {0}}}},
 	{"03-open-refused",
 	 "OPEN response: refused, BUSY, with a reason",
 	 NULL,
 	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0,
-	  .u.open_reply = {P2PKP_R_BUSY, 1, 1, 0, BYTES("receiving another session")}}},
+	  .u.open_reply = {P2PKP_R_BUSY, 2, 2, 0, BYTES("receiving another session")}}},
 	{"04-open-resume",
 	 "OPEN of a new session that resumes an earlier one (REF item)",
 	 NULL,
-	 {LINK, 1, P2PKP_CMD_OPEN, 0, .u.open = {1, 1, 1400, 2, 10485784, OLD_LINK, {0}}}},
+	 {LINK, 1, P2PKP_CMD_OPEN, 0, .u.open = {2, 2, 1384, 2, 10485784, OLD_LINK, {0}}}},
 	{"05-files",
 	 "FILES: announce both files",
 	 NULL,
 	 {LINK, 2, P2PKP_CMD_FILES, 0,
 	  .u.files = {2,
-		      {{0, 0644, 10485760, 1700000000123456789LL, 0xcbf43926,
+		      {{0, 0644, 10485760, 1700000000123456789LL, DISK_DIGEST,
 			BYTES("images/disk.qcow2")},
-		       {1, 0444, 24, 1700000000000000000LL, 0x2f2f8dcb, BYTES("README")}}}}},
+		       {1, 0444, 24, 1700000000000000000LL, README_DIGEST, BYTES("README")}}}}},
 	{"06-files-reply",
 	 "FILES response: file 0 accepted, 1500 blocks already held; file 1 already complete",
 	 NULL,
 	 {LINK, 2, P2PKP_CMD_FILES | RSP, 0,
 	  .u.files_reply = {2, {{0, P2PKP_R_OK, 1024, 1500}, {1, P2PKP_R_HAVE, 1, 1}}}}},
 	{"07-data",
-	 "DATA: the whole of file 1 (one short block), payload 8-byte aligned at 48",
+	 "DATA: the whole of file 1 (one short block), payload 8-byte aligned at 64",
 	 NULL,
-	 {LINK, 3, P2PKP_CMD_DATA, 0, .u.data = {1, 0, (const __u8 *)hello, sizeof(hello) - 1}}},
+	 {LINK, 3, P2PKP_CMD_DATA, 0,
+	  .u.data = {1, 0, HELLO_SUM, (const __u8 *)hello, sizeof(hello) - 1}}},
 	{"08-status",
 	 "STATUS: sender polls file 0",
 	 NULL,
@@ -312,7 +332,7 @@ static void write_vector(const struct vector *v, const __u8 *msg, __u32 mlen)
 	vector_path(path, sizeof(path), v);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "# P2PKP v1 golden vector %s: %s\n", v->name, v->what);
+	fprintf(f, "# P2PKP v2 golden vector %s: %s\n", v->name, v->what);
 	snprintf(c, sizeof(c), "linkid 0x%016llx", (unsigned long long)p2pkp_get_be64(msg));
 	hex_rows(f, msg, 0, 8, c);
 	snprintf(c, sizeof(c), "msgid %u, command 0x%04x %s%s, length %u", p2pkp_get_be32(msg + 8),
@@ -339,7 +359,9 @@ static int setup_write(void **state)
 			return -1;
 		write_vector(&vectors[i], buf, (__u32)n);
 	}
-	return 0;
+	fprintf(stderr, "vectors written to %s: review them (git diff), then run again\n",
+		vectors_dir());
+	exit(1); /* comparing the encoder with what it just wrote would prove nothing */
 }
 
 static size_t load_vector(const struct vector *v, __u8 *buf, size_t cap)
@@ -390,6 +412,7 @@ static void test_decode(void **state)
 		assert_int_equal(m.u.data.len, v->msg.u.data.len);
 		assert_memory_equal(m.u.data.payload, v->msg.u.data.payload, m.u.data.len);
 		assert_int_equal((m.u.data.payload - file) % 8, 0);
+		assert_true(m.u.data.sum == v->msg.u.data.sum);
 	}
 	if (v->build) {
 		assert_true(m.u.keepalive.timestamp_ns == v->msg.u.keepalive.timestamp_ns);
@@ -400,6 +423,18 @@ static void test_decode(void **state)
 	rc = p2pkp_build_msg(&e, &m);
 	assert_int_equal(rc, (int)fn);
 	assert_memory_equal(again, file, fn);
+}
+
+/* The checksum values in the vectors are what common/blocksum computes. */
+static void test_checksum_values(void **state)
+{
+	static const __u8 readme[P2PKP_DIGEST_LEN] = README_DIGEST;
+	__be64 sum_be = htobe64(HELLO_SUM);
+	__u8 digest[P2PKP_DIGEST_LEN];
+
+	assert_true(p2pkp_block_sum(0, hello, sizeof(hello) - 1) == HELLO_SUM);
+	p2pkp_digest_of(&sum_be, 1, digest);
+	assert_memory_equal(digest, readme, sizeof(digest));
 }
 
 /* The spec shows every vector file verbatim. */
@@ -422,7 +457,7 @@ static void test_in_spec(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[3 * N_VECTORS];
+	struct CMUnitTest tests[3 * N_VECTORS + 1];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_VECTORS; i++) {
@@ -445,5 +480,6 @@ int main(void)
 		snprintf(names[i], sizeof(names[i]), "%s %s", kind[i % 3], vectors[i / 3].name);
 		tests[i].name = names[i];
 	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_checksum_values);
 	return _cmocka_run_group_tests("test_vectors", tests, n, setup_write, NULL);
 }

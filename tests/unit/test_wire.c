@@ -35,6 +35,12 @@ struct rt {
 	struct p2pkp_msg msg;
 };
 
+#define DIGEST_FF                                                                                  \
+	{                                                                                          \
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,      \
+			0xff, 0xff, 0xff                                                           \
+	}
+
 static struct rt rts[] = {
 	{"OPEN minimal", {LINK, 1, P2PKP_CMD_OPEN, 0, .u.open = {1, 1, 1400, 1, 0, 0, {0}}}},
 	{"OPEN full",
@@ -47,22 +53,24 @@ static struct rt rts[] = {
 	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0,
 	  .u.open_reply = {P2PKP_R_VERSION, 2, 3, 0, TXT("speaks 2..3")}}},
 	{"FILES one",
-	 {LINK, 2, P2PKP_CMD_FILES, 0, .u.files = {1, {{0, 0, 0, INT64_MIN, 0, TXT("a")}}}}},
+	 {LINK, 2, P2PKP_CMD_FILES, 0, .u.files = {1, {{0, 0, 0, INT64_MIN, {0}, TXT("a")}}}}},
 	{"FILES many",
 	 {LINK, 2, P2PKP_CMD_FILES, 0,
 	  .u.files = {3,
-		      {{0, 07777, UINT64_MAX, INT64_MAX, 0xffffffff, TXT("dir/sub/file.bin")},
-		       {1, 0600, 1, -1, 1, TXT(".hidden/x")},
-		       {P2PKP_FILE_NONE - 1, 0644, 1400, 0, 2, TXT("a b/\xc3\xa9t\xc3\xa9")}}}}},
+		      {{0, 07777, UINT64_MAX, INT64_MAX, DIGEST_FF, TXT("dir/sub/file.bin")},
+		       {1, 0600, 1, -1, {1}, TXT(".hidden/x")},
+		       {P2PKP_FILE_NONE - 1, 0644, 1400, 0, {2}, TXT("a b/\xc3\xa9t\xc3\xa9")}}}}},
 	{"FILES response",
 	 {LINK, 2, P2PKP_CMD_FILES | RSP, 0,
 	  .u.files_reply = {3,
 			    {{0, P2PKP_R_OK, 0, 0},
 			     {1, P2PKP_R_EXISTS, 0, 0},
 			     {2, P2PKP_R_OK, UINT64_MAX, UINT64_MAX}}}}},
-	{"DATA one byte", {LINK, 3, P2PKP_CMD_DATA, 0, .u.data = {0, 1400 * 7, payload_1400, 1}}},
+	{"DATA one byte",
+	 {LINK, 3, P2PKP_CMD_DATA, 0, .u.data = {0, 1400 * 7, 1, payload_1400, 1}}},
 	{"DATA full block",
-	 {LINK, 3, P2PKP_CMD_DATA, 0, .u.data = {5, 0, payload_1400, sizeof(payload_1400)}}},
+	 {LINK, 3, P2PKP_CMD_DATA, 0,
+	  .u.data = {5, 0, UINT64_MAX, payload_1400, sizeof(payload_1400)}}},
 	{"STATUS", {LINK, 4, P2PKP_CMD_STATUS, 0, .u.file_req = {9, 0}}},
 	{"STATUS from", {LINK, 4, P2PKP_CMD_STATUS, 0, .u.file_req = {9, 5000}}},
 	{"STATUS response from",
@@ -144,7 +152,7 @@ static void assert_msg_equal(const struct p2pkp_msg *a, const struct p2pkp_msg *
 			assert_int_equal(x->mode, y->mode);
 			assert_true(x->size == y->size);
 			assert_true(x->mtime_ns == y->mtime_ns);
-			assert_int_equal(x->crc32, y->crc32);
+			assert_memory_equal(x->digest, y->digest, sizeof(x->digest));
 			assert_bytes_equal(x->name, y->name);
 		}
 		break;
@@ -156,6 +164,7 @@ static void assert_msg_equal(const struct p2pkp_msg *a, const struct p2pkp_msg *
 	case P2PKP_CMD_DATA:
 		assert_int_equal(a->u.data.file, b->u.data.file);
 		assert_true(a->u.data.offset == b->u.data.offset);
+		assert_true(a->u.data.sum == b->u.data.sum);
 		assert_int_equal(a->u.data.len, b->u.data.len);
 		assert_memory_equal(a->u.data.payload, b->u.data.payload, a->u.data.len);
 		break;
@@ -248,12 +257,12 @@ static void test_data_payload_aligned(void **state)
 static void test_data_default_fits_mtu(void **state)
 {
 	assert_true(P2PKP_DATA_OVERHEAD + P2PKP_DEFAULT_BLOCK_SIZE <= 1500 - 40 - 8);
-	assert_int_equal(p2pkp_block_size_for_mtu(1500, true), 1400);
-	assert_int_equal(p2pkp_block_size_for_mtu(1500, false), 1424);
-	assert_int_equal(p2pkp_block_size_for_mtu(1280, true), 1184);
-	assert_int_equal(p2pkp_block_size_for_mtu(1280, false), 1200);
-	assert_int_equal(p2pkp_block_size_for_mtu(9000, true), 8904);
-	assert_int_equal(p2pkp_block_size_for_mtu(9000, false), 8920);
+	assert_int_equal(p2pkp_block_size_for_mtu(1500, true), 1384);
+	assert_int_equal(p2pkp_block_size_for_mtu(1500, false), 1408);
+	assert_int_equal(p2pkp_block_size_for_mtu(1280, true), 1168);
+	assert_int_equal(p2pkp_block_size_for_mtu(1280, false), 1184);
+	assert_int_equal(p2pkp_block_size_for_mtu(9000, true), 8888);
+	assert_int_equal(p2pkp_block_size_for_mtu(9000, false), 8904);
 	assert_int_equal(p2pkp_block_size_for_mtu(300, true), 0);
 	assert_int_equal(p2pkp_block_size_for_mtu(100000, false), P2PKP_MAX_BLOCK_SIZE & ~7u);
 }
@@ -402,7 +411,7 @@ static void test_encoder_depth(void **state)
 static void test_builders_refuse_bad_input(void **state)
 {
 	_Alignas(8) __u8 buf[4096];
-	struct p2pkp_files f = {1, {{0, 0644, 1, 0, 0, TXT("../etc/passwd")}}};
+	struct p2pkp_files f = {1, {{0, 0644, 1, 0, {0}, TXT("../etc/passwd")}}};
 	struct p2pkp_result_msg r = {P2PKP_R_OK, P2PKP_FILE_NONE, {(const __u8 *)"a\0b", 3}};
 	struct p2pkp_status st = {0, 0, 10, P2PKP_MAX_RANGES + 1, NULL, 0};
 	struct p2pkp_range rg[P2PKP_MAX_RANGES + 1] = {{0}};
@@ -455,7 +464,8 @@ static void test_iterator_walks_items(void **state)
 	struct p2pkp_iter iter;
 	struct p2pkp_msg m;
 	struct p2pkp_enc e;
-	static const __u16 want[] = {P2PKP_IT_FILE_INDEX, P2PKP_IT_OFFSET, P2PKP_IT_PAYLOAD};
+	static const __u16 want[] = {P2PKP_IT_FILE_INDEX, P2PKP_IT_OFFSET, P2PKP_IT_BLOCK_SUM,
+				     P2PKP_IT_PAYLOAD};
 	int n, i = 0;
 
 	p2pkp_enc_init(&e, buf, sizeof(buf));
@@ -464,12 +474,12 @@ static void test_iterator_walks_items(void **state)
 	assert_int_equal(p2pkp_msg_check(buf, (size_t)n, &m), 0);
 	p2pkp_iter_msg(&iter, buf, m.length);
 	while (p2pkp_iter_next(&iter, &it) > 0) {
-		assert_true(i < 3);
+		assert_true(i < 4);
 		assert_int_equal(it.itemid, want[i]);
 		assert_int_equal(it.off % 8, 0);
 		i++;
 	}
-	assert_int_equal(i, 3);
+	assert_int_equal(i, 4);
 	assert_int_equal(it.len, 3);
 	assert_memory_equal(it.data, "abc", 3);
 }
@@ -542,7 +552,7 @@ static void test_names(void **state)
 
 static void test_data_check(void **state)
 {
-	struct p2pkp_data_view d = {0, 0, payload_1400, 1400};
+	struct p2pkp_data_view d = {0, 0, 0, payload_1400, 1400};
 
 	assert_int_equal(p2pkp_data_check(&d, 1400, 3000), 0);
 	d.offset = 1400;

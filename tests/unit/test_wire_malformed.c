@@ -33,6 +33,7 @@
 #define FI1	       "0009 0008 00000001 "
 #define OFFp	       "0011 000c 00000000 00000000 00000000 "
 #define PL8	       "0012 0010 00000000 4142434445464748 "
+#define SUMp	       "001a 000c 00000000 00000000 00000000 "
 #define RES(v)	       "0002 0006 " v " "
 #define RESp(v)	       RES(v) "0000 "
 #define VERp(min, max) "0001 0008 " min " " max " "
@@ -50,10 +51,11 @@
 #define MISSING1(r)    "0015 0014 " r
 #define MISSING2(r, s) "0015 0024 " r s
 
-/* FILE with a 4-byte-or-shorter NAME item (padded to 8): itemlen 0x48. */
+/* FILE with a 4-byte-or-shorter NAME item (padded to 8) and a zero DIGEST: itemlen 0x54. */
 #define FILE_WITH(name, mode)                                                                      \
-	"800f 0048 00000000 " FI0 name "000b 000c 00000000 00000001 00000000 "                     \
-	"000c 0008 " mode " 000d 000c 00000000 00000000 00000000 000e 0008 00000000 "
+	"800f 0054 00000000 " FI0 name "000b 000c 00000000 00000001 00000000 "                     \
+	"000c 0008 " mode " 000d 000c 00000000 00000000 00000000 "                                 \
+	"0019 0014 00000000 00000000 00000000 00000000 "
 #define NAME_A "000a 0005 61000000 "
 
 /* FILE_STATE: index 0, OK, cum, held: itemlen 0x34. */
@@ -123,7 +125,8 @@ static size_t gen_files(__u8 *buf, size_t cap, unsigned int n, __u32 name_len)
 		p2pkp_enc_put_u64(&e, P2PKP_IT_SIZE, 1);
 		p2pkp_enc_put_u32(&e, P2PKP_IT_MODE, 0644);
 		p2pkp_enc_put_u64(&e, P2PKP_IT_MTIME, 0);
-		p2pkp_enc_put_u32(&e, P2PKP_IT_CRC32, 0);
+		p2pkp_enc_put_bytes(&e, P2PKP_IT_DIGEST, (__u8[P2PKP_DIGEST_LEN]){0},
+				    P2PKP_DIGEST_LEN);
 		p2pkp_enc_end_nested(&e);
 	}
 	return finish_gen(&e);
@@ -220,7 +223,7 @@ static const struct mcase cases[] = {
 	ROW("itemlen 0", KA, "0100 0000", P2PKP_E_ITEM_LEN),
 	ROW("itemlen 3", KA, "0100 0003", P2PKP_E_ITEM_LEN),
 	ROW("nested itemlen 4", KA, "8100 0004", P2PKP_E_ITEM_LEN),
-	ROW("payload itemlen 6", P2PKP_CMD_DATA, "0012 0006 00000000 " FI1 OFFp PL8,
+	ROW("payload itemlen 6", P2PKP_CMD_DATA, "0012 0006 00000000 " FI1 OFFp SUMp PL8,
 	    P2PKP_E_ITEM_LEN),
 	ROW("ref itemlen 6", P2PKP_CMD_OPEN, "4008 0006 00000000 " OPEN_OK, P2PKP_E_ITEM_LEN),
 	ROW("item past message", KA, "0017 000d 00000000 00000001", P2PKP_E_ITEM_OVERRUN),
@@ -257,13 +260,17 @@ static const struct mcase cases[] = {
 	ROW("FILE_INDEX in CLOSE", P2PKP_CMD_CLOSE, FI0 RES("0000"), P2PKP_E_UNEXPECTED),
 	ROW("PAYLOAD inside FILE", P2PKP_CMD_FILES, "800f 0018 00000000 " PL8, P2PKP_E_UNEXPECTED),
 	ROW("duplicate TIMESTAMP", KA, TSp TS, P2PKP_E_DUPLICATE),
-	ROW("duplicate FILE_INDEX in DATA", P2PKP_CMD_DATA, FI1 FI1 OFFp PL8, P2PKP_E_DUPLICATE),
-	ROW("ok DATA items reversed", P2PKP_CMD_DATA, PL8 OFFp FI1, 0),
+	ROW("duplicate FILE_INDEX in DATA", P2PKP_CMD_DATA, FI1 FI1 OFFp SUMp PL8,
+	    P2PKP_E_DUPLICATE),
+	ROW("ok DATA items reversed", P2PKP_CMD_DATA, PL8 SUMp OFFp FI1, 0),
+	ROW("DATA without BLOCK_SUM", P2PKP_CMD_DATA, FI1 OFFp PL8, P2PKP_E_MISSING),
+	ROW("BLOCK_SUM of 4 bytes", P2PKP_CMD_DATA, FI1 OFFp "001a 0008 00000000 " PL8,
+	    P2PKP_E_ITEM_SIZE),
 	ROW("DATA without PAYLOAD", P2PKP_CMD_DATA, FI1 "0011 000c 00000000 00000000",
 	    P2PKP_E_MISSING),
 	ROW("STATUS without FILE_INDEX", P2PKP_CMD_STATUS, "", P2PKP_E_MISSING),
 	ROW("FILES without FILE", P2PKP_CMD_FILES, "", P2PKP_E_MISSING),
-	ROW("FILE without CRC32", P2PKP_CMD_FILES,
+	ROW("FILE without DIGEST", P2PKP_CMD_FILES,
 	    "800f 003c 00000000 " FI0 NAME_A "000b 000c 00000000 00000001 00000000 "
 	    "000c 0008 000001a4 000d 000c 00000000 00000000",
 	    P2PKP_E_MISSING),
@@ -297,7 +304,7 @@ static const struct mcase cases[] = {
 	ROW("RESUME_OF linkid 0", P2PKP_CMD_OPEN, "4008 0010 00000000 0000000000000000 " OPEN_OK,
 	    P2PKP_E_VALUE),
 	ROW("ABORT with result OK", P2PKP_CMD_ABORT, RES("0000"), P2PKP_E_VALUE),
-	ROW("DATA to file 0xffffffff", P2PKP_CMD_DATA, "0009 0008 ffffffff " OFFp PL8,
+	ROW("DATA to file 0xffffffff", P2PKP_CMD_DATA, "0009 0008 ffffffff " OFFp SUMp PL8,
 	    P2PKP_E_VALUE),
 	ROW("MODE of a symlink", P2PKP_CMD_FILES, FILE_WITH(NAME_A, "0000a1ff"), P2PKP_E_VALUE),
 	ROW("directory with a size", P2PKP_CMD_FILES, FILE_WITH(NAME_A, "000041ed"), P2PKP_E_VALUE),
@@ -367,10 +374,10 @@ static const struct mcase cases[] = {
 	    STATUS_HEAD MISSING1(R("000000fa", "0000012c")), P2PKP_E_RANGES),
 
 	/* Payload. */
-	ROW("ok DATA", P2PKP_CMD_DATA, FI1 OFFp PL8, 0),
-	ROW("empty payload", P2PKP_CMD_DATA, FI1 OFFp "0012 0008 00000000", P2PKP_E_PAYLOAD),
+	ROW("ok DATA", P2PKP_CMD_DATA, FI1 OFFp SUMp PL8, 0),
+	ROW("empty payload", P2PKP_CMD_DATA, FI1 OFFp SUMp "0012 0008 00000000", P2PKP_E_PAYLOAD),
 	ROW("offset + length overflows", P2PKP_CMD_DATA,
-	    FI1 "0011 000c fffffffffffffffc 00000000 " PL8, P2PKP_E_PAYLOAD),
+	    FI1 "0011 000c fffffffffffffffc 00000000 " SUMp PL8, P2PKP_E_PAYLOAD),
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -24,6 +24,7 @@ struct recv_cfg {
 	bool fsync;
 	int backend;
 	unsigned int timeout;
+	unsigned int partial_ttl;
 	bool json;
 	bool verbose;
 };
@@ -82,6 +83,12 @@ static const struct p2pkp_option recv_opts[] = {
 	 .help = "Consider a silent sender gone after SEC seconds (default 30)",
 	 .min = 1,
 	 .max = 86400},
+	{.name = "partial-ttl",
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct recv_cfg, partial_ttl),
+	 .metavar = "DAYS",
+	 .help = "At start, remove partial files untouched for DAYS days (default 7; 0: keep)",
+	 .max = 36500},
 	{.name = "json",
 	 .short_name = 'j',
 	 .type = P2PKP_OPT_FLAG,
@@ -94,9 +101,10 @@ static const struct p2pkp_option recv_opts[] = {
 static const struct p2pkp_cmd recv_cmd = {
 	.name = "recv",
 	.summary =
-		"Receive files into DIR. A file appears under its name only once its CRC-32\n"
-		"matched; until then it waits, resumable, in DIR/.p2pkp-partial/. Serves sessions\n"
-		"until SIGINT or SIGTERM, or with --once until one session ends.",
+		"Receive files into DIR. A file appears under its name only once every block\n"
+		"passed its checksum and the file its digest; until then it waits, resumable, in\n"
+		"DIR/.p2pkp-partial/ (the receiver's own: mode 0700). Serves sessions until\n"
+		"SIGINT or SIGTERM, or with --once until one session ends.",
 	.opts = recv_opts,
 };
 
@@ -135,21 +143,24 @@ static bool is_directory(const char *path)
 
 static void print_json(const struct p2pkp_recv_result *r, int status)
 {
-	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"sessions\":%u,\"files_ok\":%u,"
-	       "\"files_failed\":%u,\"bytes_written\":%llu,\"writes\":%llu,"
+	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"sessions\":%u,\"seconds\":%.3f,"
+	       "\"files_ok\":%u,\"files_failed\":%u,\"bytes_written\":%llu,\"writes\":%llu,"
 	       "\"payloads_per_write\":%.1f,\"duplicates\":%llu,\"bad_msgs\":%llu,"
-	       "\"rx_msgs\":%llu,\"rx_dropped\":%llu}\n",
-	       status ? "failed" : "ok", r->backend, r->sessions, r->files_ok, r->files_failed,
-	       (unsigned long long)r->bytes_written, (unsigned long long)r->writes,
+	       "\"bad_sums\":%llu,\"rx_msgs\":%llu,\"rx_dropped\":%llu}\n",
+	       status ? "failed" : "ok", r->backend, r->sessions, r->seconds, r->files_ok,
+	       r->files_failed, (unsigned long long)r->bytes_written, (unsigned long long)r->writes,
 	       r->writes ? (double)r->tstats.rx_msgs / (double)r->writes : 0,
 	       (unsigned long long)r->duplicates, (unsigned long long)r->bad_msgs,
-	       (unsigned long long)r->tstats.rx_msgs, (unsigned long long)r->tstats.rx_dropped);
+	       (unsigned long long)r->bad_sums, (unsigned long long)r->tstats.rx_msgs,
+	       (unsigned long long)r->tstats.rx_dropped);
 }
 
 int cmd_recv(int argc, char **argv)
 {
-	struct recv_cfg cfg = {
-		.port = P2PKP_DEFAULT_PORT, .out = ".", .backend = P2PKP_BACKEND_AUTO};
+	struct recv_cfg cfg = {.port = P2PKP_DEFAULT_PORT,
+			       .out = ".",
+			       .backend = P2PKP_BACKEND_AUTO,
+			       .partial_ttl = 7};
 	struct p2pkp_addr from[MAX_FROM];
 	struct p2pkp_recv_result res;
 	struct p2pkp_recv_opts o = {0};
@@ -171,6 +182,7 @@ int cmd_recv(int argc, char **argv)
 	o.once = cfg.once;
 	o.overwrite = cfg.overwrite;
 	o.fsync = cfg.fsync;
+	o.partial_ttl_s = (__u64)cfg.partial_ttl * 86400;
 	o.from = from;
 	o.nfrom = cfg.from.n;
 	o.backend = cfg.backend;

@@ -158,16 +158,41 @@ static void draw_progress(const struct p2pkp_send_progress *p, void *ctx)
 	fflush(stderr);
 }
 
+/* The goodput as a JSON value: null when nothing was moved. */
+static void json_goodput(const struct p2pkp_send_result *r)
+{
+	double bps;
+
+	if (p2pkp_send_goodput_bps(r, &bps))
+		printf("%.0f", bps);
+	else
+		printf("null");
+}
+
+static void json_failed_names(const struct p2pkp_peer_result *p)
+{
+	printf("[");
+	for (__u32 k = 0; k < p->nfailed_named; k++) {
+		printf("%s", k ? "," : "");
+		json_string(stdout, p->failed[k]);
+	}
+	printf("]");
+}
+
 static void print_json(const struct p2pkp_send_result *r, int status)
 {
 	__u32 i;
 
 	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"files\":%u,\"bytes\":%llu,"
-	       "\"seconds\":%.3f,\"goodput_bps\":%.0f,\"data_msgs\":%llu,\"retransmitted\":%llu,"
+	       "\"data_bytes\":%llu,\"delivered_bytes\":%llu,\"skipped_bytes\":%llu,"
+	       "\"seconds\":%.3f,\"goodput_bps\":",
+	       status ? "failed" : "ok", r->backend, r->files, (unsigned long long)r->bytes,
+	       (unsigned long long)r->data_bytes, (unsigned long long)r->delivered_bytes,
+	       (unsigned long long)r->skipped_bytes, r->seconds);
+	json_goodput(r);
+	printf(",\"data_msgs\":%llu,\"retransmitted\":%llu,"
 	       "\"retransmit_fraction\":%.6f,\"final_rate_bps\":%llu,\"tx_kicks\":%llu,"
 	       "\"receivers\":[",
-	       status ? "failed" : "ok", r->backend, r->files, (unsigned long long)r->bytes,
-	       r->seconds, r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0,
 	       (unsigned long long)r->data_msgs, (unsigned long long)r->retransmitted,
 	       r->data_msgs ? (double)r->retransmitted / (double)r->data_msgs : 0,
 	       (unsigned long long)r->final_rate_bps, (unsigned long long)r->tstats.tx_kicks);
@@ -176,11 +201,21 @@ static void print_json(const struct p2pkp_send_result *r, int status)
 
 		printf("%s{\"addr\":", i ? "," : "");
 		json_string(stdout, p->addr);
-		printf(",\"ok\":%s,\"result\":\"%s\",\"files_ok\":%u,\"files_have\":%u,"
-		       "\"files_failed\":%u,\"data_msgs\":%llu,\"retransmitted\":%llu,\"error\":",
-		       p->ok ? "true" : "false", p2pkp_result_name(p->result), p->files_ok,
-		       p->files_have, p->files_failed, (unsigned long long)p->data_msgs,
-		       (unsigned long long)p->retransmitted);
+		printf(",\"ok\":%s,\"result\":\"%s\",\"close\":", p->ok ? "true" : "false",
+		       p2pkp_result_name(p->result));
+		if (p->closed)
+			printf("\"%s\"", p2pkp_result_name(p->close_result));
+		else
+			printf("null");
+		printf(",\"files_ok\":%u,\"files_have\":%u,\"files_failed\":%u,"
+		       "\"data_msgs\":%llu,\"retransmitted\":%llu,\"data_bytes\":%llu,"
+		       "\"delivered_bytes\":%llu,\"skipped_bytes\":%llu,\"failed\":",
+		       p->files_ok, p->files_have, p->files_failed,
+		       (unsigned long long)p->data_msgs, (unsigned long long)p->retransmitted,
+		       (unsigned long long)p->data_bytes, (unsigned long long)p->delivered_bytes,
+		       (unsigned long long)p->skipped_bytes);
+		json_failed_names(p);
+		printf(",\"error\":");
 		json_string(stdout, p->why);
 		printf("}");
 	}
@@ -189,20 +224,28 @@ static void print_json(const struct p2pkp_send_result *r, int status)
 
 static void print_summary(const struct p2pkp_send_result *r)
 {
-	char bytes[32], rate[32];
-	__u32 i, ok = 0;
+	char bytes[32], moved[32], skipped[32], rate[32] = "no goodput: nothing moved";
+	__u32 i, k, ok = 0;
+	double bps;
 
 	for (i = 0; i < r->npeers; i++) {
-		if (r->peer[i].ok)
+		const struct p2pkp_peer_result *p = &r->peer[i];
+
+		if (p->ok) {
 			ok++;
-		else
-			pr_warn("%s: %s\n", r->peer[i].addr, r->peer[i].why);
+			continue;
+		}
+		pr_warn("%s: %s\n", p->addr, p->why);
+		for (k = 0; k < p->nfailed_named; k++)
+			pr_warn("%s:   not delivered: %s\n", p->addr, p->failed[k]);
 	}
-	pr_info("sent %u files (%s) in %.2f s, %s, %llu of %llu datagrams retransmitted, "
-		"%u of %u receivers ok\n",
+	if (p2pkp_send_goodput_bps(r, &bps))
+		human_rate(bps, rate, sizeof(rate));
+	pr_info("%u files (%s) in %.2f s: moved %s, skipped %s already there, %s; "
+		"%llu of %llu datagrams retransmitted; %u of %u receivers ok\n",
 		r->files, human_bytes(r->bytes, bytes, sizeof(bytes)), r->seconds,
-		human_rate(r->seconds > 0 ? (double)r->bytes * 8 / r->seconds : 0, rate,
-			   sizeof(rate)),
+		human_bytes(r->delivered_bytes, moved, sizeof(moved)),
+		human_bytes(r->skipped_bytes, skipped, sizeof(skipped)), rate,
 		(unsigned long long)r->retransmitted, (unsigned long long)r->data_msgs, ok,
 		r->npeers);
 }
