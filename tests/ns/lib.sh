@@ -136,6 +136,15 @@ wait_for() {
 	done
 }
 
+# xdp_attached NS DEV: true if DEV in NS has an XDP program, false if not; fails
+# the test if the device cannot be shown. The output is captured first: under
+# pipefail `ip | grep -q` can fail with SIGPIPE when grep stops reading early.
+xdp_attached() {
+	local out
+	out=$(in_ns "$1" ip -d link show dev "$2") || fail "cannot show $2 in namespace $1"
+	[[ $out == *prog/xdp* ]]
+}
+
 # Assertions print what was expected and what was seen.
 assert_eq() {
 	[ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"

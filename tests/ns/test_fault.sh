@@ -40,16 +40,50 @@ start_receiver() {
 	wait_for 5 listening "$1" udp "$PORT" || fail "receiver did not start"
 }
 
-# stop_receiver OUT: once OUT has stopped growing, end the receiver.
+# accounted OUT N [NS ERRS0]: true once OUT holds N records, or, given NS, once
+# the records in OUT plus the UDP checksum errors NS counted since ERRS0 reach N.
+accounted() {
+	local got=$(($(stat -c %s "$1") / REC))
+	[ $# -lt 4 ] || got=$((got + $(udp_csum_errors "$3") - $4))
+	[ "$got" -ge "$2" ]
+}
+
+# stop_receiver OUT N [NS ERRS0]: wait (bounded) until the receiver has accounted
+# for the N datagrams that reached it (see accounted), then end it.
 stop_receiver() {
-	local size=-1 i
-	for ((i = 0; i < 50; i++)); do
-		sleep 0.2
-		[ "$(stat -c %s "$1")" -eq "$size" ] && break
-		size=$(stat -c %s "$1")
-	done
-	kill "$RECV_PID" 2>/dev/null || true
-	wait "$RECV_PID" 2>/dev/null || true
+	wait_for 10 accounted "$@" ||
+		fail "receiver wrote $(($(stat -c %s "$1") / REC)) records to $(basename "$1")" \
+			"${3:+plus checksum errors in $3 }in $(scaled 10) s; $2 reached it"
+	kill "$RECV_PID" 2>/dev/null || fail "the receiver (nc) ended before it was stopped"
+	wait "$RECV_PID" 2>/dev/null || true # killed: a non-zero status
+}
+
+# fault_seen N [NS DEV]: wait (bounded) until the fault program has seen N
+# P2PKP datagrams, so that its counters are final.
+fault_seen() {
+	local n=$1
+	shift
+	wait_for 10 fault_seen_now "$n" "$@" ||
+		fail "fault program saw $(fault_counter "$(fault_json "$@")" seen) of $n datagrams in $(scaled 10) s"
+}
+
+fault_seen_now() {
+	local n=$1
+	shift
+	[ "$(fault_counter "$(fault_json "$@")" seen)" -ge "$n" ]
+}
+
+# relay_drained: a ping from s, on the sender's CPU, came back through the relay,
+# so the relay has taken every frame s sent before it (it reads one device's frames
+# in order); the frames it still holds it sends when it stops.
+relay_drained() {
+	in_ns s taskset -c 0 ping -c 1 -W "$(scaled 2)" -q 10.82.0.2 >/dev/null ||
+		fail "no ping through the relay after the records"
+}
+
+# relay_delivered: the datagrams the stopped relay passed on (see stop_relay).
+relay_delivered() {
+	echo $(($(relay_counter p2pkp) - $(relay_counter dropped) + $(relay_counter duplicated)))
 }
 
 # seqs OUT: the sequence numbers received, in arrival order.
@@ -81,8 +115,9 @@ test_fault_drop_rate() {
 	in_ns m "$FAULT" load m0 --drop 10 --seed 42
 	start_receiver r 10.81.2.1 "$dir/out"
 	send_records s 10.81.2.1 $n
-	stop_receiver "$dir/out"
+	fault_seen $n
 	js=$(fault_json)
+	stop_receiver "$dir/out" "$(fault_counter "$js" passed)"
 	seen=$(fault_counter "$js" seen)
 	dropped=$(fault_counter "$js" dropped)
 	passed=$(fault_counter "$js" passed)
@@ -108,7 +143,8 @@ test_fault_same_seed_same_drops() {
 		in_ns m "$FAULT" load m0 --drop 30 --seed "$seed" >/dev/null
 		start_receiver r 10.81.2.1 "$dir/out"
 		send_records s 10.81.2.1 500
-		stop_receiver "$dir/out"
+		fault_seen 500
+		stop_receiver "$dir/out" "$(fault_counter "$(fault_json)" passed)"
 		seqs "$dir/out" >"$dir/run${run%:*}"
 	done
 	echo "# seed 7: $(wc -l <"$dir/run1") and $(wc -l <"$dir/run2") of 500 arrived; seed 8: $(wc -l <"$dir/run3")"
@@ -137,7 +173,8 @@ test_fault_corrupt_fixed_checksum() {
 	in_ns m "$FAULT" load m0 --corrupt 20 --fix-csum --seed 5
 	start_receiver r 10.81.2.1 "$dir/out"
 	send_records s 10.81.2.1 $n
-	stop_receiver "$dir/out"
+	fault_seen $n
+	stop_receiver "$dir/out" $n
 	js=$(fault_json)
 	echo "# fault: $js"
 	corrupted=$(fault_counter "$js" corrupted)
@@ -166,7 +203,8 @@ test_fault_corrupt_stale_checksum() {
 	errs0=$(udp_csum_errors r)
 	start_receiver r 10.81.2.1 "$dir/out"
 	send_records s 10.81.2.1 $n
-	stop_receiver "$dir/out"
+	fault_seen $n
+	stop_receiver "$dir/out" $n r "$errs0"
 	errs1=$(udp_csum_errors r)
 	js=$(fault_json)
 	echo "# fault: $js"
@@ -191,7 +229,8 @@ test_fault_stale_checksum_caught() {
 	errs0=$(udp_csum_errors r)
 	start_receiver r 10.82.0.2 "$dir/out"
 	send_records s 10.82.0.2 $n
-	stop_receiver "$dir/out"
+	fault_seen $n r r0
+	stop_receiver "$dir/out" $n r "$errs0"
 	errs1=$(udp_csum_errors r)
 	stop_relay "$dir/relay"
 	js=$(fault_json r r0)
@@ -213,8 +252,9 @@ test_fault_ipv6() {
 	in_ns m "$FAULT" load m0 --drop 50 --seed 3
 	start_receiver r fd81:2::1 "$dir/out" -6
 	send_records s fd81:2::1 $n
-	stop_receiver "$dir/out"
+	fault_seen $n
 	js=$(fault_json)
+	stop_receiver "$dir/out" "$(fault_counter "$js" passed)"
 	echo "# fault: $js"
 	got=$(seqs "$dir/out" | wc -l)
 	assert_eq "$(fault_counter "$js" seen)" $n "IPv6 P2PKP datagrams seen"
@@ -252,8 +292,9 @@ test_fault_other_traffic_unaffected() {
 	other_traffic_works s 10.81.2.1 fd81:2::1 r "$dir"
 	start_receiver r 10.81.2.1 "$dir/out"
 	send_records s 10.81.2.1 100
-	stop_receiver "$dir/out"
+	fault_seen 100
 	js=$(fault_json)
+	stop_receiver "$dir/out" "$(fault_counter "$js" passed)"
 	echo "# fault: $js"
 	assert_eq "$(stat -c %s "$dir/out")" 0 "P2PKP bytes through a 100% drop"
 	assert_eq "$(fault_counter "$js" dropped)" 100 "dropped"
@@ -285,7 +326,7 @@ test_fault_cli() {
 	expect_status 1 in_ns m "$FAULT" load m0 --mode skb
 	assert_contains "$OUT" "attached in native mode; unload it first"
 	expect_status 0 in_ns m "$FAULT" unload m0
-	in_ns m ip -d link show dev m0 | grep -q 'prog/xdp' && fail "XDP left after unload"
+	! xdp_attached m m0 || fail "XDP left after unload"
 	expect_status 0 in_ns m "$FAULT" load m0 --mode skb --drop 1
 	assert_eq "$(fault_json | jq -r .mode)" skb "mode"
 	expect_status 0 in_ns m "$FAULT" unload m0
@@ -330,7 +371,7 @@ test_relay_transparent() {
 	other_traffic_works s 10.82.0.2 fd82::2 r "$dir"
 	start_receiver r 10.82.0.2 "$dir/out"
 	send_records s 10.82.0.2 500
-	stop_receiver "$dir/out"
+	stop_receiver "$dir/out" 500
 	stop_relay "$dir/relay"
 	cmp -s "$dir/exp" "$dir/out" || fail "P2PKP stream altered by a relay without faults"
 	assert_eq "$(relay_counter p2pkp)" 500 "P2PKP frames relayed"
@@ -352,8 +393,9 @@ test_relay_faults() {
 	in_ns s ping -c 1 -W 2 -q 10.82.0.2 >/dev/null || fail "no ping through the relay"
 	start_receiver r 10.82.0.2 "$dir/out"
 	send_records s 10.82.0.2 $n
-	stop_receiver "$dir/out"
+	relay_drained
 	stop_relay "$dir/relay"
+	stop_receiver "$dir/out" "$(relay_delivered)"
 	got=$(seqs "$dir/out" | wc -l)
 	uniq=$(seqs "$dir/out" | sort -u | wc -l)
 	dups=$((got - uniq))
@@ -382,11 +424,13 @@ test_relay_same_seed_same_faults() {
 	for run in 1 2; do
 		start_relay "$dir/relay" --dup 20 --drop 20 --seed 3
 		# Resolve the neighbour first: run 1 must not lose its first records to ARP.
-		in_ns s ping -c 2 -i 0.2 -W 1 10.82.0.2 >/dev/null 2>&1 || true
+		in_ns s ping -c 2 -i 0.2 -W "$(scaled 1)" 10.82.0.2 >/dev/null 2>&1 ||
+			fail "run $run: no ping through the relay before the records"
 		start_receiver r 10.82.0.2 "$dir/out"
 		send_records s 10.82.0.2 300
-		stop_receiver "$dir/out"
+		relay_drained
 		stop_relay "$dir/relay"
+		stop_receiver "$dir/out" "$(relay_delivered)"
 		seqs "$dir/out" >"$dir/run$run"
 	done
 	cmp "$dir/run1" "$dir/run2" || fail "seed 3 gave different faults in two runs"

@@ -73,14 +73,26 @@ test_xdp_to_socket() {
 	xfer "$src" xdp socket
 }
 
+# ipv6_settled NS: no IPv6 address in NS is still tentative.
+ipv6_settled() {
+	local out
+	out=$(in_ns "$1" ip -6 addr show tentative) || return 1
+	[ -z "$out" ]
+}
+
 test_ipv6() {
 	local src work
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
 	random_file "$src/data6" $(mib 8)
-	# The link-local addresses must be usable before neighbour discovery answers.
-	wait_for 5 bash -c "! ip -n $(ns_name a) -6 addr | grep -q tentative" || true
+	# The link-local addresses must be usable before neighbour discovery answers:
+	# wait for duplicate address detection to finish on both hosts.
+	wait_for 5 ipv6_settled a && wait_for 5 ipv6_settled b ||
+		fail "IPv6 addresses still tentative after $(scaled 5) s: a: $(in_ns a ip -6 -br addr show tentative)" \
+			"b: $(in_ns b ip -6 -br addr show tentative)"
+	[ -z "$(in_ns a ip -6 addr show dadfailed)$(in_ns b ip -6 addr show dadfailed)" ] ||
+		fail "duplicate address detection failed on veth0"
 	start_recv b "$work/out" "$work/recv.log" --backend xdp
 	send_to a "$work/send.log" --to '[fd77::2]' --backend xdp "$src/data6" ||
 		fail "send failed: $(cat "$work/send.log")"

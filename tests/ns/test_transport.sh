@@ -86,7 +86,7 @@ blast() {
 		after=$(steered)
 		[ $((after - before)) -ge "$BLAST_N" ] ||
 			fail "steered counter moved by $((after - before)), expected $BLAST_N"
-		in_ns b ip -d link show dev veth0 | grep -q 'prog/xdp' ||
+		xdp_attached b veth0 ||
 			fail "the receiver removed a steering program it did not load"
 	fi
 }
@@ -135,11 +135,10 @@ test_receiver_unloads_what_it_loaded() {
 	two_hosts
 	SEND_BACKEND=xdp
 	start_receiver xdp
-	in_ns b ip -d link show dev veth0 | grep -q 'prog/xdp' || fail "no program while receiving"
+	xdp_attached b veth0 || fail "no program while receiving"
 	send_to xdp 10.77.0.2:7471
 	check_receiver xdp
-	in_ns b ip -d link show dev veth0 | grep -q 'prog/xdp' && fail "program left attached"
-	return 0
+	! xdp_attached b veth0 || fail "program left attached"
 }
 
 # Datagrams the XDP program passes to the stack (here: IPv4 fragments, which it
@@ -181,7 +180,7 @@ test_auto_falls_back_to_sockets() {
 	err=$(grep -v "listening" "$DIR/recv.err")
 	assert_eq "$err" "veth0: AF_XDP unavailable (no permission for AF_XDP sockets: needs CAP_NET_RAW); using UDP sockets" "warning"
 	# Nothing was attached on the way to failing.
-	in_ns b ip -d link show dev veth0 | grep -q 'prog/xdp' && fail "program left attached"
+	! xdp_attached b veth0 || fail "program left attached"
 	# Asked for AF_XDP alone, the same condition is an error, in one line.
 	expect_status 1 in_ns b setpriv --bounding-set=-net_raw "$BLAST" recv --dev veth0 \
 		--backend xdp --count 1 --timeout 1
