@@ -32,7 +32,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	     -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNFLAGS) $(CFLAGS) -Icommon -Iloader -I$(BUILD) \
+# loader/ is layered in sub-directories (docs/design.md); headers are included by bare name.
+LOADER_INC := -Iloader $(patsubst %/,-I%,$(sort $(dir $(wildcard loader/*/*.h))))
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNFLAGS) $(CFLAGS) -Icommon $(LOADER_INC) -I$(BUILD) \
 	      $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread
 
@@ -42,7 +44,7 @@ BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon 
 	      $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
 COMMON_SRCS := $(wildcard common/*.c)
-LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_SRCS := $(wildcard loader/*.c loader/*/*.c)
 # Every tools/NAME/ with C sources is one binary, build/NAME, linked with the library.
 TOOL_DIRS   := $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))
 TOOL_NAMES  := $(sort $(TOOL_DIRS))

@@ -1,0 +1,4 @@
+build2/asan/common/options.o: common/options.c common/log.h \
+ common/options.h
+common/log.h:
+common/options.h:

@@ -1,0 +1,4 @@
+build2/obj/common/options.o: common/options.c common/log.h \
+ common/options.h
+common/log.h:
+common/options.h:

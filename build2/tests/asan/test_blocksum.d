@@ -1,0 +1,3 @@
+build2/tests/asan/test_blocksum: tests/unit/test_blocksum.c \
+ common/blocksum.h
+common/blocksum.h:
