@@ -70,7 +70,7 @@ MAN_PAGES := $(wildcard docs/*.8)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check unit test-bins fuzz fuzz-smoke format fmt-check install uninstall \
+.PHONY: all deps check unit mutate test-bins fuzz fuzz-smoke format fmt-check install uninstall \
 	demo clean bpf-compilers vmtest bench
 
 all: $(TOOL_BINS) test-bins
@@ -152,6 +152,10 @@ fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 
 unit: $(UNIT_BINS) $(ASAN_BINS)
 	$(Q)tests/run.sh unit asan
+
+# Break the code on purpose, one promise at a time: every mutation must be caught.
+mutate: all
+	$(Q)BUILD=$(BUILD) tests/mutate.sh
 
 check: all $(FUZZ_BINS) $(BUILD)/fuzz/seeds
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs the test suites and ends with one line: "N passed, N failed, N skipped".
-#   tests/run.sh [SUITE...]    SUITE: fmt unit asan bpf clang ns fuzz vm (default: all)
+#   tests/run.sh [SUITE...]    SUITE: fmt unit asan bpf clang ns mutate fuzz vm (default: all)
 # Every suite prints TAP; this script counts it. Logs land in $BUILD/test-logs/.
 # Environment: BUILD (build), FUZZ_SECONDS (60), P2PKP_NO_VMTEST=1 skips the VM suite,
 # P2PKP_TIMEOUT_SCALE and P2PKP_SKIP_TESTS are passed to the namespace tests.
@@ -116,7 +116,7 @@ fuzzers() {
 
 main() {
 	local suites=("$@")
-	[ ${#suites[@]} -gt 0 ] || suites=(fmt unit asan bpf clang ns fuzz vm)
+	[ ${#suites[@]} -gt 0 ] || suites=(fmt unit asan bpf clang ns mutate fuzz vm)
 	for s in "${suites[@]}"; do
 		case $s in
 		fmt) run_suite fmt suite_fmt ;;
@@ -133,6 +133,10 @@ main() {
 		ns)
 			if need_root; then run_suite ns tests/ns/run.sh
 			else skip_suite ns "needs root for network namespaces"; fi
+			;;
+		mutate)
+			if need_root; then run_suite mutate env BUILD="$BUILD" tests/mutate.sh
+			else skip_suite mutate "needs root for the BPF and namespace tests it runs"; fi
 			;;
 		fuzz) run_suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" $(fuzzers) ;;
 		vm)

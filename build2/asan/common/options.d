@@ -1,4 +1,0 @@
-build2/asan/common/options.o: common/options.c common/log.h \
- common/options.h
-common/log.h:
-common/options.h:

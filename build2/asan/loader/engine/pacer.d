@@ -1,4 +1,0 @@
-build2/asan/loader/engine/pacer.o: loader/engine/pacer.c loader/clock.h \
- loader/engine/pacer.h
-loader/clock.h:
-loader/engine/pacer.h:

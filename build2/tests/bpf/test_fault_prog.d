@@ -1,6 +1,0 @@
-build2/tests/bpf/test_fault_prog: tests/bpf/test_fault_prog.c \
- common/p2pkp_shared.h build2/p2pkp_fault.skel.h \
- tests/bpf/frame_builder.h
-common/p2pkp_shared.h:
-build2/p2pkp_fault.skel.h:
-tests/bpf/frame_builder.h:

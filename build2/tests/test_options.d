@@ -1,4 +1,0 @@
-build2/tests/test_options: tests/unit/test_options.c common/log.h \
- common/options.h
-common/log.h:
-common/options.h:

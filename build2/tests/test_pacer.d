@@ -1,4 +1,0 @@
-build2/tests/test_pacer: tests/unit/test_pacer.c loader/clock.h \
- loader/engine/pacer.h
-loader/clock.h:
-loader/engine/pacer.h:

@@ -1,5 +1,0 @@
-build2/tests/test_wire_malformed: tests/unit/test_wire_malformed.c \
- common/wire.h common/blocksum.h common/p2pkp_shared.h
-common/wire.h:
-common/blocksum.h:
-common/p2pkp_shared.h:
