@@ -21,8 +21,10 @@ void p2pkp_install_stop_handler(void)
 	struct sigaction sa = {.sa_handler = on_stop_signal};
 
 	sigemptyset(&sa.sa_mask);
+	/* A closed terminal (SIGHUP) must clean up too: detach, save partials. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 int p2pkp_parse_or_exit(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)

@@ -18,7 +18,7 @@
 /* Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong. */
 #define EXIT_USAGE 2
 
-/* Set by SIGINT/SIGTERM once p2pkp_install_stop_handler() ran. */
+/* Set by SIGINT, SIGTERM or SIGHUP once p2pkp_install_stop_handler() ran. */
 extern volatile sig_atomic_t p2pkp_stop_requested;
 /* Without SA_RESTART, so a wait in an event loop returns at once. */
 void p2pkp_install_stop_handler(void);

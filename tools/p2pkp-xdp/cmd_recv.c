@@ -104,7 +104,7 @@ static const struct p2pkp_cmd recv_cmd = {
 		"Receive files into DIR. A file appears under its name only once every block\n"
 		"passed its checksum and the file its digest; until then it waits, resumable, in\n"
 		"DIR/.p2pkp-partial/ (the receiver's own: mode 0700). Serves sessions until\n"
-		"SIGINT or SIGTERM, or with --once until one session ends.",
+		"SIGINT, SIGTERM or SIGHUP, or with --once until one session ends.",
 	.opts = recv_opts,
 };
 
