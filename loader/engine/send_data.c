@@ -225,6 +225,9 @@ static bool start_data(struct sender *s, struct peer *p, __u32 f, __u64 b, struc
 		return false;
 	m->len = block_len(s, f, b);
 	m->payload = begin_data(s, p, &m->buf, &m->enc, f, b, m->len);
+	m->seq = p->data_seq;
+	m->file = f;
+	m->block = b;
 	if (m->payload)
 		return true;
 	p2pkp_tx_abandon(s->t, &m->buf);
@@ -233,6 +236,15 @@ static bool start_data(struct sender *s, struct peer *p, __u32 f, __u64 b, struc
 
 static int put_data(struct sender *s, struct peer *p, struct data_msg *m, bool retrans)
 {
+	const struct p2pkp_send_opts *o = s->o;
+
+	/* A test's scripted loss: sent as far as the sender knows, gone on the wire. */
+	if (o->test_drop_data &&
+	    o->test_drop_data(o->test_drop_ctx, &p->addr, m->seq, m->file, m->block, retrans)) {
+		p2pkp_tx_abandon(s->t, &m->buf);
+		note_data_sent(s, p, m->len, retrans);
+		return 1;
+	}
 	if (p2pkp_tx_put(s->t, &m->buf, (__u32)p2pkp_enc_finish(&m->enc), &p->addr)) {
 		p2pkp_tx_abandon(s->t, &m->buf);
 		return 0;

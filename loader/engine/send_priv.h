@@ -74,6 +74,9 @@ struct data_msg {
 	struct p2pkp_enc enc;
 	__u8 *payload;
 	__u32 len;
+	__u32 seq; /* DATA sequence number, file and block: for opts->test_drop_data */
+	__u32 file;
+	__u64 block;
 };
 
 struct sender {
