@@ -11,9 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -31,6 +28,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
+#include "netns.h"
 #include "wire.h"
 
 #define LOSS_PORT  7471
@@ -50,33 +48,10 @@ static bool netns_ok;
 static const char *netns_why = "";
 static char top[] = "/tmp/p2pkp-engine-XXXXXX";
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {0};
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Before any thread: threads made later share the namespace. */
 static int group_setup(void **state)
 {
-	if (unshare(CLONE_NEWNET))
-		netns_why = "cannot make a network namespace (needs CAP_SYS_ADMIN)";
-	else if (lo_up())
-		netns_why = "cannot bring lo up in the new namespace";
-	else
-		netns_ok = true;
+	netns_ok = !test_netns_enter(&netns_why);
 	if (!mkdtemp(top))
 		return -1;
 	p2pkp_log_set_level(P2PKP_LOG_WARN); /* session lines would bury cmocka's */
@@ -217,6 +192,23 @@ static void loopback(struct p2pkp_addr *a, __u16 port)
 	a->ip.v4.s_addr = htonl(INADDR_LOOPBACK);
 }
 
+/* A sender of paths to the receiver at to, stopped by stop alone. */
+static void sender_opts(struct p2pkp_send_opts *o, const struct p2pkp_addr *to,
+			const char *const *paths, size_t npaths, volatile sig_atomic_t *stop)
+{
+	*o = (struct p2pkp_send_opts){
+		.ifname = "lo",
+		.to = to,
+		.nto = 1,
+		.paths = paths,
+		.npaths = npaths,
+		.backend = P2PKP_BACKEND_SOCKET,
+		.block_size = BLOCK,
+		.giveup_ms = GIVEUP_MS,
+		.stop = stop,
+	};
+}
+
 /* Sets both engines' stop flags if the test outlives WATCHDOG_S: a hang becomes a failure. */
 struct watchdog {
 	pthread_t tid;
@@ -311,19 +303,9 @@ static void test_scripted_loss_is_repaired(void **state)
 
 	start_receiver(&rt, LOSS_PORT, out, true);
 	loopback(&to, LOSS_PORT);
-	o = (struct p2pkp_send_opts){
-		.ifname = "lo",
-		.to = &to,
-		.nto = 1,
-		.paths = paths,
-		.npaths = 2,
-		.backend = P2PKP_BACKEND_SOCKET,
-		.block_size = BLOCK,
-		.giveup_ms = GIVEUP_MS,
-		.stop = &stop,
-		.test_drop_data = script_drop,
-		.test_drop_ctx = &loss,
-	};
+	sender_opts(&o, &to, paths, 2, &stop);
+	o.test_drop_data = script_drop;
+	o.test_drop_ctx = &loss;
 	watchdog_start(&wd, &stop, &rt.stop);
 	rc = p2pkp_send(&o, res);
 	if (rc) /* do not leave the receiver waiting for a session that will not come */
@@ -392,17 +374,7 @@ static void test_stop_flags_are_independent(void **state)
 
 	start_receiver(&rt, STOP_PORT, out, false);
 	loopback(&to, STOP_PORT);
-	o = (struct p2pkp_send_opts){
-		.ifname = "lo",
-		.to = &to,
-		.nto = 1,
-		.paths = paths,
-		.npaths = 1,
-		.backend = P2PKP_BACKEND_SOCKET,
-		.block_size = BLOCK,
-		.giveup_ms = GIVEUP_MS,
-		.stop = &stop,
-	};
+	sender_opts(&o, &to, paths, 1, &stop);
 	rc = p2pkp_send(&o, res);
 	assert_int_equal(rc, 1);
 	assert_false(res->peer[0].ok);
