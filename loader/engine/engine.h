@@ -45,6 +45,16 @@ struct p2pkp_send_opts {
 	void (*progress)(const struct p2pkp_send_progress *p, void *ctx);
 	void *progress_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: cancel */
+	/*
+	 * Test hook, NULL outside tests: asked for every DATA datagram just
+	 * before it is queued (seq: its DATA sequence number toward that
+	 * receiver, from 1, resends included). True makes the datagram vanish
+	 * as if lost on the wire: it is counted as sent and never transmitted.
+	 * Lets a test script its losses without touching the transport.
+	 */
+	bool (*test_drop_data)(void *ctx, const struct p2pkp_addr *to, __u32 seq, __u32 file,
+			       __u64 block, bool retrans);
+	void *test_drop_ctx;
 };
 
 #define P2PKP_FAILED_NAMES 8 /* failed files named per receiver; files_failed counts all */

@@ -5,8 +5,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <net/if.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "netns.h"
 #include "p2pkp_shared.h"
 #include "transport.h"
 
@@ -31,28 +29,12 @@
 
 static bool netns_ok;
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {0};
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* A namespace of our own with only lo in it; tests skip where that is not permitted. */
 static int group_setup(void **state)
 {
-	netns_ok = !unshare(CLONE_NEWNET) && !lo_up();
+	const char *why;
+
+	netns_ok = !test_netns_enter(&why);
 	return 0;
 }
 
