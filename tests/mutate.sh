@@ -28,8 +28,10 @@ name check lets .. through ^^ common/wire.c ^^ (n == 2 && name[start] == '.' && 
 block sum leaves the offset out ^^ common/blocksum.c ^^ crc = crc64_ecma_refl(0, (const unsigned char *)&off_be, sizeof(off_be)); ^^ crc = 0; ^^ build/tests/test_blocksum ^^ build/tests/test_blocksum
 bitmap reports no holes ^^ common/ranges.c ^^ while (pos < bm->high) { ^^ while (0) { ^^ build/tests/test_ranges ^^ build/tests/test_ranges
 pacer never backs off ^^ loader/engine/pacer.c ^^ } else if (loss_ppm > LOSS_HIGH_PPM) { ^^ } else if (0) { ^^ build/tests/test_pacer ^^ build/tests/test_pacer
-receiver writes blocks whose sum fails ^^ loader/engine/recv.c ^^ if (p2pkp_block_sum(d->offset, d->payload, d->len) != d->sum) { ^^ if (0) { ^^ build/p2pkp-xdp build/p2pkp-fault ^^ BUILD=build tests/ns/run.sh transfer_faults:corrupt_hidden
+receiver writes blocks whose sum fails ^^ loader/engine/recv_data.c ^^ if (p2pkp_block_sum(d->offset, d->payload, d->len) != d->sum) { ^^ if (0) { ^^ build/p2pkp-xdp build/p2pkp-fault ^^ BUILD=build tests/ns/run.sh transfer_faults:corrupt_hidden
 steering program never redirects ^^ bpf/p2pkp_steer.bpf.c ^^ action = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS); ^^ action = XDP_PASS; ^^ build/tests/bpf/test_steer_prog ^^ build/tests/bpf/test_steer_prog
+requests take RTT samples from resent requests (no Karn) ^^ loader/engine/reqs.c ^^ if (req->tries == 1) ^^ if (req->tries >= 1) ^^ build/tests/test_reqs ^^ build/tests/test_reqs
+engine does not resend reported holes ^^ loader/engine/send_data.c ^^ added += snd_resend_add(pf, r.start, r.end < sent ? r.end : sent); ^^ added += 0; ^^ build/tests/test_engine ^^ build/tests/test_engine
 unload does not detach ^^ loader/xdp/steer.c ^^ err = detach_found(&info); ^^ err = 0; ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh steer:load_status_unload
 EOF
 )
