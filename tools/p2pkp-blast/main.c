@@ -4,7 +4,7 @@
  * transport and checks them on the other side. It proves both backends and
  * their interoperation, and is the raw-throughput baseline of the benchmark.
  *
- *   p2pkp-blast recv --dev DEV [--port P] [--backend B] --count N [--timeout S]
+ *   p2pkp-blast recv --dev DEV [--port P] [--backend B] --count N [--timeout S] [--idle S]
  *   p2pkp-blast send --dev DEV --to ADDR:PORT [--backend B] --count N [--size BYTES]
  *                    [--rate PPS]
  *
@@ -89,6 +89,7 @@ struct recv_cfg {
 	int backend;
 	unsigned int count;
 	unsigned int timeout;
+	unsigned int idle;
 	unsigned int frames;
 	bool ipv6;
 	bool zerocopy;
@@ -153,6 +154,14 @@ static const struct p2pkp_option recv_opts[] = {
 	 .offset = offsetof(struct recv_cfg, timeout),
 	 .metavar = "SEC",
 	 .help = "Give up after SEC seconds (default 10)",
+	 .min = 1,
+	 .max = 86400},
+	{.name = "idle",
+	 .type = P2PKP_OPT_UINT,
+	 .offset = offsetof(struct recv_cfg, idle),
+	 .metavar = "SEC",
+	 .help = "Also stop once nothing arrived for SEC seconds after the first message "
+		 "(for links allowed to lose some)",
 	 .min = 1,
 	 .max = 86400},
 	{.name = "ipv6",
@@ -275,7 +284,7 @@ static void receive_until_done(const struct recv_cfg *cfg, struct p2pkp_transpor
 			       struct rx_tally *t, __u64 *bytes)
 {
 	struct p2pkp_rx_msg msgs[RX_BATCH];
-	double deadline = now_s() + cfg->timeout;
+	double deadline = now_s() + cfg->timeout, last_rx = 0;
 	int n, i;
 
 	while (!p2pkp_stop_requested && t->received < cfg->count && now_s() < deadline) {
@@ -284,6 +293,10 @@ static void receive_until_done(const struct recv_cfg *cfg, struct p2pkp_transpor
 			pr_warn("recv: %s\n", strerror(-n));
 			return;
 		}
+		if (n > 0)
+			last_rx = now_s();
+		else if (cfg->idle && last_rx > 0 && now_s() - last_rx > cfg->idle)
+			return;
 		for (i = 0; i < n; i++) {
 			tally_one(t, &msgs[i], cfg->count);
 			*bytes += msgs[i].len;
