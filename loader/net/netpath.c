@@ -22,6 +22,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 
+#include "clock.h"
 #include "log.h"
 #include "netpath.h"
 
@@ -97,96 +98,6 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len,
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-}
-
-const char *p2pkp_inaddr_str(int family, const union p2pkp_inaddr *addr, char *buf, size_t len)
-{
-	if (!inet_ntop(family, addr, buf, (socklen_t)len))
-		return "?";
-	return buf;
-}
-
-/* --- address strings --------------------------------------------------------- */
-
-static int parse_fail(const char **why, const char *msg)
-{
-	if (why)
-		*why = msg;
-	return -EINVAL;
-}
-
-static int parse_port(const char *s, __u16 *port, const char **why)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s)
-		return parse_fail(why, "empty port after ':'");
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return parse_fail(why, "port is not a decimal number");
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 65535)
-			return parse_fail(why, "port is larger than 65535");
-	}
-	if (!v)
-		return parse_fail(why, "port 0 is not allowed");
-	*port = (__u16)v;
-	return 0;
-}
-
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *start = str, *port = NULL, *colon, *close;
-	struct p2pkp_addr a = {.family = AF_INET, .port = default_port};
-	size_t hlen;
-	int err;
-
-	if (!str || !*str)
-		return parse_fail(why, "empty address");
-	if (str[0] == '[') {
-		close = strchr(str, ']');
-		if (!close)
-			return parse_fail(why, "missing ']' after IPv6 address");
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1])
-			return parse_fail(why, "unexpected text after ']' (expected ':PORT')");
-		a.family = AF_INET6;
-		start = str + 1;
-		hlen = (size_t)(close - start);
-	} else {
-		colon = strchr(str, ':');
-		if (colon && strchr(colon + 1, ':')) {
-			a.family = AF_INET6; /* bare IPv6: every colon is the address's */
-			hlen = strlen(str);
-		} else if (colon) {
-			port = colon + 1;
-			hlen = (size_t)(colon - str);
-		} else {
-			hlen = strlen(str);
-		}
-	}
-	if (!hlen)
-		return parse_fail(why, "empty address");
-	if (hlen >= sizeof(host))
-		return parse_fail(why, "address too long");
-	memcpy(host, start, hlen);
-	host[hlen] = '\0';
-	if (strchr(host, '%'))
-		return parse_fail(why,
-				  "IPv6 zone suffix ('%') not supported; name the device instead");
-	if (inet_pton(a.family, host, &a.ip) != 1)
-		return parse_fail(why, a.family == AF_INET ? "not a numeric IPv4 address"
-							   : "not a numeric IPv6 address");
-	if (port) {
-		err = parse_port(port, &a.port, why);
-		if (err)
-			return err;
-	}
-	*out = a;
-	return 0;
 }
 
 /* --- rtnetlink plumbing -------------------------------------------------------- */
@@ -582,26 +493,11 @@ static void neigh_trigger(struct nl *nl, const struct neigh_info *ni, const char
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL); /* an early wake-up only costs one more poll */
-}
-
 /* Polls the neighbour table for a valid MAC, triggering resolution, for at most timeout_ms. */
 static int neigh_resolve(struct nl *nl, struct neigh_info *ni, const char *ifname,
 			 unsigned int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms, last_trigger = 0, now;
+	long long deadline = p2pkp_now_ms() + timeout_ms, last_trigger = 0, now, step;
 	unsigned int i, max_polls = timeout_ms / NEIGH_POLL_STEP_MS + 2;
 	bool triggered = false;
 	int err;
@@ -612,7 +508,7 @@ static int neigh_resolve(struct nl *nl, struct neigh_info *ni, const char *ifnam
 			return err;
 		if (ni->found && (ni->state & P2PKP_NUD_VALID) && ni->lladdr_len == P2PKP_ETH_ALEN)
 			return 0;
-		now = now_ms();
+		now = p2pkp_now_ms();
 		/*
 		 * INCOMPLETE means the kernel is already probing; anything else
 		 * needs a nudge, even with no time to wait (a later call may win).
@@ -625,7 +521,9 @@ static int neigh_resolve(struct nl *nl, struct neigh_info *ni, const char *ifnam
 		}
 		if (now >= deadline)
 			break;
-		sleep_ms(deadline - now < NEIGH_POLL_STEP_MS ? deadline - now : NEIGH_POLL_STEP_MS);
+		step = deadline - now < NEIGH_POLL_STEP_MS ? deadline - now : NEIGH_POLL_STEP_MS;
+		/* An early wake-up only costs one more poll. */
+		p2pkp_sleep_ns((__u64)step * NSEC_PER_MSEC);
 	}
 	return -ETIMEDOUT;
 }

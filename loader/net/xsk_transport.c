@@ -33,6 +33,7 @@
 #include "netpath.h"
 #include "steer.h"
 #include "transport_priv.h"
+#include "udp_sock.h"
 
 #define XSK_FRAME_SIZE 4096 /* one page: what copy mode and most drivers want */
 /*
@@ -277,7 +278,7 @@ static int xsk_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __
 		 * datagrams) can wait that long.
 		 */
 		if (n < max && (sock_ready || sock_check_due(x))) {
-			got = p2pkp_udp_recv(t, &x->udp, msgs + n, max - n);
+			got = p2pkp_udp_recv(&x->udp, msgs + n, max - n, &t->stats);
 			if (got > 0)
 				n += (__u32)got;
 		}
