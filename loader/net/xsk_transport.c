@@ -7,7 +7,6 @@
  * the same port catches what the XDP program passes to the stack, and keeps
  * the kernel from answering our port with ICMP port-unreachable.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -24,7 +23,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
 #include <xdp/xsk.h>
 
 #include "clock.h"
@@ -746,39 +744,6 @@ static int probe_af_xdp(char *why, size_t whylen)
 	return -err;
 }
 
-static int steer_ensure(struct xsk_transport *x, struct p2pkp_steer_info *info, char *why,
-			size_t whylen)
-{
-	const char *dev = x->base.ifname;
-	int err;
-
-	err = p2pkp_steer_find(dev, info);
-	if (err == -ENOENT && x->base.opts.load_steering) {
-		err = p2pkp_steer_load(dev, x->port, XDP_MODE_UNSPEC, &x->steer_attached);
-		if (err) {
-			snprintf(why, whylen, "cannot attach the steering program: %s",
-				 strerror(-err));
-			return err;
-		}
-		err = p2pkp_steer_find(dev, info);
-	}
-	if (err == -ENOENT) {
-		snprintf(why, whylen, "the steering program is not loaded on %s", dev);
-		return err;
-	}
-	if (err) {
-		snprintf(why, whylen, "cannot inspect the steering program: %s", strerror(-err));
-		return err;
-	}
-	if (ntohs(info->cfg.port) != x->port) {
-		snprintf(why, whylen, "the steering program steers port %u, not %u",
-			 ntohs(info->cfg.port), x->port);
-		p2pkp_steer_info_close(info);
-		return -EEXIST;
-	}
-	return 0;
-}
-
 static int map_sockets(struct xsk_transport *x, const struct p2pkp_steer_info *info, char *why,
 		       size_t whylen)
 {
@@ -786,13 +751,9 @@ static int map_sockets(struct xsk_transport *x, const struct p2pkp_steer_info *i
 	int err;
 
 	for (i = 0; i < x->nq; i++) {
-		if (bpf_map_update_elem(info->xsks_fd, &x->q[i].qid, &x->q[i].fd, 0)) {
-			err = errno;
-			snprintf(why, whylen,
-				 "cannot insert the socket of queue %u in the XSKMAP: %s",
-				 x->q[i].qid, strerror(err));
-			return -err;
-		}
+		err = p2pkp_steer_map_socket(info, x->q[i].qid, x->q[i].fd, why, whylen);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -932,7 +893,8 @@ int p2pkp_xsk_open(const struct p2pkp_transport_opts *opts, struct p2pkp_transpo
 		goto err_free;
 	/* Without a fixed port nothing is steered to us: TX only, replies come by the socket. */
 	if (steering) {
-		err = steer_ensure(x, &info, why, whylen);
+		err = p2pkp_steer_ensure(x->base.ifname, x->port, x->base.opts.load_steering, &info,
+					 &x->steer_attached, why, whylen);
 		if (err)
 			goto err_free;
 	}

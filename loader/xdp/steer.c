@@ -308,3 +308,50 @@ int p2pkp_steer_unload(const char *ifname)
 		unpin(ifname);
 	return 0;
 }
+
+/* --- for the AF_XDP transport -------------------------------------------------- */
+
+int p2pkp_steer_ensure(const char *ifname, __u16 port_host, bool load,
+		       struct p2pkp_steer_info *info, bool *attached, char *why, size_t whylen)
+{
+	int err;
+
+	err = p2pkp_steer_find(ifname, info);
+	if (err == -ENOENT && load) {
+		err = p2pkp_steer_load(ifname, port_host, XDP_MODE_UNSPEC, attached);
+		if (err) {
+			snprintf(why, whylen, "cannot attach the steering program: %s",
+				 strerror(-err));
+			return err;
+		}
+		err = p2pkp_steer_find(ifname, info);
+	}
+	if (err == -ENOENT) {
+		snprintf(why, whylen, "the steering program is not loaded on %s", ifname);
+		return err;
+	}
+	if (err) {
+		snprintf(why, whylen, "cannot inspect the steering program: %s", strerror(-err));
+		return err;
+	}
+	if (ntohs(info->cfg.port) != port_host) {
+		snprintf(why, whylen, "the steering program steers port %u, not %u",
+			 ntohs(info->cfg.port), port_host);
+		p2pkp_steer_info_close(info);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int p2pkp_steer_map_socket(const struct p2pkp_steer_info *info, __u32 qid, int xsk_fd, char *why,
+			   size_t whylen)
+{
+	int err;
+
+	if (!bpf_map_update_elem(info->xsks_fd, &qid, &xsk_fd, 0))
+		return 0;
+	err = errno;
+	snprintf(why, whylen, "cannot insert the socket of queue %u in the XSKMAP: %s", qid,
+		 strerror(err));
+	return -err;
+}

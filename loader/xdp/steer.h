@@ -49,4 +49,16 @@ int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_ste
 /* Pin the maps under P2PKP_PIN_ROOT/<dev>/, mounting bpffs when needed. */
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info);
 
+/*
+ * For the AF_XDP transport: find the steering program on ifname, loading it
+ * first when it is absent and load is true (*attached then tells), and check
+ * that it steers port_host. 0 with info open, or -errno with a one-line
+ * reason in why and info closed.
+ */
+int p2pkp_steer_ensure(const char *ifname, __u16 port_host, bool load,
+		       struct p2pkp_steer_info *info, bool *attached, char *why, size_t whylen);
+/* Put the AF_XDP socket xsk_fd in the XSKMAP slot of RX queue qid; -errno and why on failure. */
+int p2pkp_steer_map_socket(const struct p2pkp_steer_info *info, __u32 qid, int xsk_fd, char *why,
+			   size_t whylen);
+
 #endif /* P2PKP_STEER_H */
