@@ -33,7 +33,7 @@ static const struct p2pkp_map_slot steer_maps[] = {
 void p2pkp_steer_info_close(struct p2pkp_steer_info *info)
 {
 	p2pkp_xdp_maps_close(steer_maps, info);
-	p2pkp_close_fd(&info->prog_fd);
+	p2pkp_close_fd(&info->prog.prog_fd);
 }
 
 static int read_cfg(struct p2pkp_steer_info *info)
@@ -52,18 +52,13 @@ static int read_cfg(struct p2pkp_steer_info *info)
 
 int p2pkp_steer_find(const char *ifname, struct p2pkp_steer_info *info)
 {
-	struct p2pkp_xdp_found found;
 	int err;
 
 	memset(info, 0, sizeof(*info));
 	p2pkp_xdp_maps_init(steer_maps, info);
 	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
 	err = p2pkp_xdp_find_maps(ifname, P2PKP_STEER_PROG_NAME, "steering maps", steer_maps, info,
-				  &info->ifindex, &found);
-	info->prog_id = found.prog_id;
-	info->mode = found.mode;
-	info->multiprog = found.multiprog;
-	info->prog_fd = found.prog_fd;
+				  &info->ifindex, &info->prog);
 	if (!err)
 		err = read_cfg(info);
 	if (err)
@@ -275,19 +270,6 @@ int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode m
 	return pin_found(ifname);
 }
 
-/* Detaches exactly the program found, not whatever replaced it meanwhile. */
-static int detach_found(const struct p2pkp_steer_info *info)
-{
-	struct p2pkp_xdp_found found = {
-		.prog_id = info->prog_id,
-		.mode = info->mode,
-		.multiprog = info->multiprog,
-		.prog_fd = info->prog_fd,
-	};
-
-	return p2pkp_xdp_detach(info->ifindex, P2PKP_STEER_PROG_NAME, &found);
-}
-
 int p2pkp_steer_unload(const char *ifname)
 {
 	struct p2pkp_steer_info info;
@@ -298,12 +280,11 @@ int p2pkp_steer_unload(const char *ifname)
 		pr_warn("%s: the steering program is not loaded\n", ifname);
 	if (err)
 		return err;
-	err = detach_found(&info);
+	err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program",
+			       &info.prog);
 	p2pkp_steer_info_close(&info);
-	if (err) {
-		pr_warn("%s: cannot detach the steering program: %s\n", ifname, strerror(-err));
+	if (err)
 		return err;
-	}
 	if (bpffs_mounted())
 		unpin(ifname);
 	return 0;

@@ -22,11 +22,8 @@
 struct p2pkp_steer_info {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
-	__u32 prog_id;
-	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
-	bool multiprog;		   /* attached through libxdp's dispatcher */
+	struct p2pkp_xdp_found prog; /* id, mode (native or skb), dispatcher or not, fd */
 	struct p2pkp_steer_cfg cfg;
-	int prog_fd;
 	int xsks_fd;
 	int stats_fd;
 	int cfg_fd;

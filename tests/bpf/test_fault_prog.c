@@ -30,7 +30,6 @@
 #include "frame_builder.h"
 
 #define TEST_PORT  7471
-#define FIX_CSUM   1U /* FAULT_F_FIX_CSUM in the program */
 #define PCT(x)	   ((__u32)((x)*10000))
 #define ETH_LEN	   14
 #define N_COUNTERS 5
@@ -109,19 +108,22 @@ static const struct fault_case cases[] = {
 	{"ipv4 corrupt 100%, stale checksum", L3_IPV4, .payload = 64, .corrupt_ppm = PCT(100),
 	 .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv4 corrupt 100%, fixed checksum", L3_IPV4, .payload = 64, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .change = ONE_BYTE_CSUM},
 	{"ipv4 odd payload, fixed checksum", L3_IPV4, .payload = 77, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .change = ONE_BYTE_CSUM},
 	{"ipv4 no checksum stays zero", L3_IPV4, .payload = 64, .zero_csum = true,
-	 .corrupt_ppm = PCT(100), .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
-	 .change = ONE_BYTE},
+	 .corrupt_ppm = PCT(100), .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS,
+	 .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv6 corrupt 100%, stale checksum", L3_IPV6, .payload = 64, .corrupt_ppm = PCT(100),
 	 .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv6 corrupt 100%, fixed checksum", L3_IPV6, .payload = 200, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
-	{"ipv4 corrupt spares ethernet padding", L3_IPV4, .payload = 16, .pad = 30,
-	 .corrupt_ppm = PCT(100), .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
 	 .change = ONE_BYTE_CSUM},
+	{"ipv4 corrupt spares ethernet padding", L3_IPV4, .payload = 16, .pad = 30,
+	 .corrupt_ppm = PCT(100), .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS,
+	 .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
 	{"drop wins over corrupt at 100%", L3_IPV4, .payload = 64, .drop_ppm = PCT(100),
 	 .want_action = XDP_DROP, .want = C_DROPPED},
 };
@@ -517,7 +519,7 @@ static void corruption_covers_payload(void **state)
 	struct frame in, out;
 	int i, pos;
 
-	load_prog(0, PCT(100), FIX_CSUM, 99);
+	load_prog(0, PCT(100), P2PKP_FAULT_F_FIX_CSUM, 99);
 	build_frame(&in, &c);
 	for (i = 0; i < 2000; i++) {
 		assert_int_equal(run_frame(&in, &out), XDP_PASS);
