@@ -10,6 +10,13 @@
 #include "log.h"
 #include "transport_priv.h"
 
+const struct p2pkp_enum_val p2pkp_backend_vals[] = {
+	{"auto", P2PKP_BACKEND_AUTO},
+	{"xdp", P2PKP_BACKEND_XDP},
+	{"socket", P2PKP_BACKEND_SOCKET},
+	{NULL, 0},
+};
+
 static const char *dev_label(const struct p2pkp_transport_opts *opts)
 {
 	return opts->ifname ? opts->ifname : "transport";

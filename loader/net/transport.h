@@ -20,7 +20,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-#include "addr.h" /* struct p2pkp_addr and its helpers: a.ip.v4 / a.ip.v6, host-order port */
+#include "options.h" /* struct p2pkp_enum_val */
+#include "addr.h"    /* struct p2pkp_addr and its helpers: a.ip.v4 / a.ip.v6, host-order port */
 
 struct p2pkp_rx_msg {
 	const __u8 *data; /* the UDP payload: a P2PKP message, 8-byte aligned */
@@ -40,6 +41,9 @@ enum p2pkp_backend {
 	P2PKP_BACKEND_XDP,    /* AF_XDP or fail */
 	P2PKP_BACKEND_SOCKET, /* UDP sockets */
 };
+
+/* --backend auto|xdp|socket, into an int holding an enum p2pkp_backend. */
+extern const struct p2pkp_enum_val p2pkp_backend_vals[];
 
 struct p2pkp_transport_opts {
 	const char *ifname; /* device; required for AF_XDP */

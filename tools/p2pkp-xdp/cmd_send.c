@@ -26,13 +26,6 @@ struct send_cfg {
 	bool verbose;
 };
 
-const struct p2pkp_enum_val p2pkp_backend_vals[] = {
-	{"auto", P2PKP_BACKEND_AUTO},
-	{"xdp", P2PKP_BACKEND_XDP},
-	{"socket", P2PKP_BACKEND_SOCKET},
-	{NULL, 0},
-};
-
 static const struct p2pkp_option send_opts[] = {
 	{.name = "dev",
 	 .short_name = 'd',
