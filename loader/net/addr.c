@@ -189,8 +189,7 @@ int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out
 	memcpy(host, start, hlen);
 	host[hlen] = '\0';
 	if (strchr(host, '%'))
-		return parse_fail(why,
-				  "IPv6 zone suffix ('%') not supported; name the device instead");
+		return parse_fail(why, "IPv6 zone suffix ('%') not supported");
 	if (inet_pton(a.family, host, &a.ip) != 1)
 		return parse_fail(why, a.family == AF_INET ? "not a numeric IPv4 address"
 							   : "not a numeric IPv6 address");

@@ -43,7 +43,7 @@ static int read_cfg(struct p2pkp_steer_info *info)
 	if (bpf_map_lookup_elem(info->cfg_fd, &key, &info->cfg))
 		return -errno;
 	if (info->cfg.version != P2PKP_STEER_CFG_VERSION) {
-		pr_warn("%s: steering program has config version %u, this tool knows %u\n",
+		pr_warn("%s: steering program has config version %u, this build knows %u\n",
 			info->ifname, info->cfg.version, P2PKP_STEER_CFG_VERSION);
 		return -EPROTO;
 	}
@@ -249,8 +249,7 @@ int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode m
 
 		p2pkp_steer_info_close(&info);
 		if (have != port_host) {
-			pr_warn("%s: steering program already loaded for port %u; unload it first\n",
-				ifname, have);
+			pr_warn("%s: steering program already loaded for port %u\n", ifname, have);
 			return -EEXIST;
 		}
 		return pin_found(ifname);

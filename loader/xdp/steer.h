@@ -32,7 +32,8 @@ struct p2pkp_steer_info {
 /*
  * Attach the steering program for UDP port port_host (host order) unless it
  * is attached already. *attached tells whether this call attached it. Fails
- * with -EEXIST if it is attached with another port.
+ * with -EEXIST if it is attached with another port (after a line saying
+ * which; how to change it is the caller's to say).
  */
 int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode mode,
 		     bool *attached);

@@ -68,6 +68,11 @@ int cmd_load(int argc, char **argv)
 	if (!p2pkp_require_root("load", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	err = p2pkp_steer_load(cfg.dev, cfg.port, cfg.mode, &attached);
+	if (err == -EEXIST && !p2pkp_steer_find(cfg.dev, &info)) {
+		pr_warn("%s: 'p2pkp-xdp unload %s' first to steer another port\n", cfg.dev,
+			cfg.dev);
+		p2pkp_steer_info_close(&info);
+	}
 	if (err)
 		return 1;
 	err = p2pkp_steer_find(cfg.dev, &info);
