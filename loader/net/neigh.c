@@ -72,10 +72,8 @@ static struct nlmsghdr *neigh_msg(__u32 *req, __u16 type, __u16 flags, const str
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	nlh = p2pkp_nl_msg(req, type, NLM_F_REQUEST | flags, sizeof(*ndm));
+	ndm = mnl_nlmsg_get_payload(nlh);
 	ndm->ndm_family = (unsigned char)ni->family;
 	ndm->ndm_ifindex = ni->ifindex;
 	if (!(flags & NLM_F_DUMP))

@@ -90,10 +90,8 @@ static int link_get(struct nl *nl, int ifindex, const char *name, struct link_in
 
 	if (name && (!*name || strlen(name) >= IF_NAMESIZE))
 		return -ENODEV;
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	nlh = p2pkp_nl_msg(req, RTM_GETLINK, NLM_F_REQUEST, sizeof(*ifm));
+	ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = name ? 0 : ifindex;
 	if (name)
@@ -178,10 +176,8 @@ static int route_get(struct nl *nl, int family, const union p2pkp_inaddr *dst, i
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	nlh = p2pkp_nl_msg(req, RTM_GETROUTE, NLM_F_REQUEST, sizeof(*rtm));
+	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)(p2pkp_family_alen(family) * 8);
 	mnl_attr_put(nlh, RTA_DST, p2pkp_family_alen(family), dst);
@@ -232,10 +228,8 @@ static int addr_pick(struct nl *nl, int family, int ifindex, struct addr_pick *p
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	nlh = p2pkp_nl_msg(req, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = (unsigned char)family;
 
 	memset(pick, 0, sizeof(*pick));

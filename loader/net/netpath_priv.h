@@ -50,6 +50,12 @@ void p2pkp_nl_close(struct nl *nl);
  * requests) or DONE (for dumps). Returns 0 or the kernel's negative errno.
  */
 int p2pkp_nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/*
+ * Starts a request of type in req (NL_REQ_WORDS words, 4-byte aligned) with
+ * flags, followed by a zeroed protocol header of hdr_len bytes, which
+ * mnl_nlmsg_get_payload() returns.
+ */
+struct nlmsghdr *p2pkp_nl_msg(__u32 *req, __u16 type, __u16 flags, size_t hdr_len);
 /* Copies an address attribute of family into *addr; false if it has another size. */
 bool p2pkp_nl_attr_inaddr(const struct nlattr *attr, int family, union p2pkp_inaddr *addr);
 

@@ -82,3 +82,13 @@ bool p2pkp_nl_attr_inaddr(const struct nlattr *attr, int family, union p2pkp_ina
 	memcpy(addr, mnl_attr_get_payload(attr), alen);
 	return true;
 }
+
+struct nlmsghdr *p2pkp_nl_msg(__u32 *req, __u16 type, __u16 flags, size_t hdr_len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	mnl_nlmsg_put_extra_header(nlh, hdr_len);
+	return nlh;
+}
