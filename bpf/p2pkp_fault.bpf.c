@@ -24,9 +24,6 @@
  */
 #define MAX_FLIP_SPAN 0x3fff
 
-/* fault_flags bits. */
-#define FAULT_F_FIX_CSUM 1U /* recompute the UDP checksum after corrupting */
-
 /*
  * Load-time configuration, set through the skeleton's rodata. Plain scalars,
  * so the skeleton needs no shared struct definition. drop_ppm + corrupt_ppm
@@ -173,7 +170,7 @@ static __always_inline void corrupt(struct xdp_md *ctx, struct udphdr *udph, __u
 		return;
 	old = *p;
 	*p = old ^ mask;
-	if (fault_flags & FAULT_F_FIX_CSUM)
+	if (fault_flags & P2PKP_FAULT_F_FIX_CSUM)
 		fix_udp_csum(udph, sizeof(*udph) + pos, old, old ^ mask);
 }
 

@@ -17,10 +17,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#define MAX_VLAN_TAGS	 2
-#define MAX_IPV6_EXT_HDR 4
-#define IPV4_MF		 0x2000
-#define IPV4_OFFSET	 0x1fff
+#define IPV4_MF	    0x2000
+#define IPV4_OFFSET 0x1fff
 
 /* Why a walk ended before the UDP payload. */
 enum parse_result {
@@ -79,7 +77,7 @@ static __always_inline int parse_eth(struct cursor *c)
 	proto = bpf_ntohs(eth->h_proto);
 
 #pragma unroll
-	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+	for (i = 0; i < P2PKP_MAX_VLAN_TAGS; i++) {
 		struct vlan_tag *tag = c->pos;
 
 		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
@@ -138,7 +136,7 @@ static __always_inline enum parse_result parse_ipv6(struct cursor *c)
 	nexthdr = ip6h->nexthdr;
 
 #pragma unroll
-	for (i = 0; i < MAX_IPV6_EXT_HDR; i++) {
+	for (i = 0; i < P2PKP_MAX_IPV6_EXT_HDRS; i++) {
 		struct ipv6_ext *ext = c->pos;
 
 		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&

@@ -19,6 +19,21 @@
 /* Largest RX queue index an XSKMAP slot exists for. */
 #define P2PKP_MAX_QUEUES 256
 
+/*
+ * How far every header walk goes, in the XDP programs and in user space
+ * (frame.c, the relay's classifier), so that all of them agree on which
+ * frames are P2PKP datagrams: up to two VLAN tags (802.1ad outer, 802.1Q
+ * inner), and up to four IPv6 HOPOPTS/ROUTING/DSTOPTS extension headers.
+ * Four is what the BPF walk can afford: the loop is unrolled and each pass
+ * adds a variable offset the verifier must track; user space walked eight
+ * before, but a frame with more than four is never steered to it.
+ */
+#define P2PKP_MAX_VLAN_TAGS	2
+#define P2PKP_MAX_IPV6_EXT_HDRS 4
+
+/* fault_flags of the fault-injection program (bpf/p2pkp_fault.bpf.c, tools/p2pkp-fault). */
+#define P2PKP_FAULT_F_FIX_CSUM 1U /* recompute the UDP checksum after corrupting */
+
 /* The fixed P2PKP message header (docs/protocol.md), network byte order. */
 struct p2pkp_hdr {
 	__be64 linkid;	/* session: one transfer from one sender */

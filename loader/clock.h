@@ -17,6 +17,12 @@ static inline __u64 p2pkp_now_ns(void)
 	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
 }
 
+/* Monotonic milliseconds, for bounding waits. */
+static inline long long p2pkp_now_ms(void)
+{
+	return (long long)(p2pkp_now_ns() / NSEC_PER_MSEC);
+}
+
 /* Sleep ns nanoseconds on the same clock; a signal may end it early. */
 static inline void p2pkp_sleep_ns(__u64 ns)
 {

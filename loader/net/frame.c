@@ -15,12 +15,11 @@
 #include <linux/udp.h>
 
 #include "frame.h"
+#include "p2pkp_shared.h"
 
 #define IP4_DF	     0x4000
 #define IP4_MF	     0x2000
 #define IP4_OFFMASK  0x1fff
-#define MAX_VLANS    2 /* 802.1ad outer + 802.1Q inner */
-#define MAX_EXTHDRS  8 /* IPv6 extension headers walked before giving up */
 #define CSUM_ALL_ONE 0xffff
 
 /* --- checksums ------------------------------------------------------------ */
@@ -265,7 +264,8 @@ static enum p2pkp_frame_err parse_eth(const __u8 *f, size_t len, size_t *off, __
 		return P2PKP_FRAME_TRUNC_ETH;
 	*proto = load_be16(f + o);
 	o += 2;
-	for (i = 0; i < MAX_VLANS && (*proto == ETH_P_8021Q || *proto == ETH_P_8021AD); i++) {
+	for (i = 0; i < P2PKP_MAX_VLAN_TAGS && (*proto == ETH_P_8021Q || *proto == ETH_P_8021AD);
+	     i++) {
 		if (len - o < 4)
 			return P2PKP_FRAME_TRUNC_ETH;
 		if (!i)
@@ -335,7 +335,7 @@ static enum p2pkp_frame_err parse_ipv6(const __u8 *p, size_t len, struct p2pkp_f
 		return P2PKP_FRAME_TRUNC_IP;
 
 	nh = ip6.nexthdr;
-	for (i = 0; i < MAX_EXTHDRS && nh != IPPROTO_UDP; i++) {
+	for (i = 0; i < P2PKP_MAX_IPV6_EXT_HDRS && nh != IPPROTO_UDP; i++) {
 		if (nh == IPPROTO_FRAGMENT)
 			return P2PKP_FRAME_FRAGMENT;
 		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS)

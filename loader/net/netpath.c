@@ -1,48 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Route, source address, device and neighbour lookups over rtnetlink, so the
- * sender can build frames that the kernel stack would have built itself.
+ * Route, source address and device lookups over rtnetlink, so the sender can
+ * build frames that the kernel stack would have built itself; the next hop's
+ * MAC comes from neigh.c, the netlink plumbing from rtnl.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
-#include <linux/neighbour.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 
-#include "log.h"
-#include "netpath.h"
-
-#define NL_BUF_SIZE	   32768 /* large enough for one dump batch or RTM_NEWLINK */
-#define NL_REQ_WORDS	   128	 /* request buffer, 512 bytes, 4-byte aligned */
-#define NL_RCV_TIMEOUT_S   2	 /* the kernel answers at once; this only bounds a hang */
-#define NL_MAX_RECVS	   65536 /* bound on datagrams read for one request */
-#define NEIGH_POLL_STEP_MS 10
-#define NEIGH_RETRIGGER_MS 250 /* re-ask the kernel to probe at most this often */
-#define DISCARD_PORT	   9   /* RFC 863: the fallback resolution trigger goes here */
-
-/* The kernel's NUD_VALID (include/net/neighbour.h), not in the UAPI. */
-#define P2PKP_NUD_VALID                                                                            \
-	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
-
-struct nl {
-	struct mnl_socket *sock;
-	unsigned int portid;
-	unsigned int seq;
-	char buf[NL_BUF_SIZE];
-};
+#include "netpath_priv.h"
 
 struct link_info {
 	int ifindex;
@@ -71,202 +45,6 @@ struct addr_pick {
 	unsigned char scope; /* RT_SCOPE_* of the pick; lower is wider */
 	union p2pkp_inaddr addr;
 };
-
-struct neigh_info {
-	int family; /* what to match: family, ifindex, dst */
-	int ifindex;
-	union p2pkp_inaddr dst;
-	bool found;
-	__u16 state; /* NUD_* */
-	size_t lladdr_len;
-	__u8 lladdr[P2PKP_ETH_ALEN];
-};
-
-static size_t family_alen(int family)
-{
-	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
-}
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
-							  ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
-const char *p2pkp_inaddr_str(int family, const union p2pkp_inaddr *addr, char *buf, size_t len)
-{
-	if (!inet_ntop(family, addr, buf, (socklen_t)len))
-		return "?";
-	return buf;
-}
-
-/* --- address strings --------------------------------------------------------- */
-
-static int parse_fail(const char **why, const char *msg)
-{
-	if (why)
-		*why = msg;
-	return -EINVAL;
-}
-
-static int parse_port(const char *s, __u16 *port, const char **why)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s)
-		return parse_fail(why, "empty port after ':'");
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return parse_fail(why, "port is not a decimal number");
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 65535)
-			return parse_fail(why, "port is larger than 65535");
-	}
-	if (!v)
-		return parse_fail(why, "port 0 is not allowed");
-	*port = (__u16)v;
-	return 0;
-}
-
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *start = str, *port = NULL, *colon, *close;
-	struct p2pkp_addr a = {.family = AF_INET, .port = default_port};
-	size_t hlen;
-	int err;
-
-	if (!str || !*str)
-		return parse_fail(why, "empty address");
-	if (str[0] == '[') {
-		close = strchr(str, ']');
-		if (!close)
-			return parse_fail(why, "missing ']' after IPv6 address");
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1])
-			return parse_fail(why, "unexpected text after ']' (expected ':PORT')");
-		a.family = AF_INET6;
-		start = str + 1;
-		hlen = (size_t)(close - start);
-	} else {
-		colon = strchr(str, ':');
-		if (colon && strchr(colon + 1, ':')) {
-			a.family = AF_INET6; /* bare IPv6: every colon is the address's */
-			hlen = strlen(str);
-		} else if (colon) {
-			port = colon + 1;
-			hlen = (size_t)(colon - str);
-		} else {
-			hlen = strlen(str);
-		}
-	}
-	if (!hlen)
-		return parse_fail(why, "empty address");
-	if (hlen >= sizeof(host))
-		return parse_fail(why, "address too long");
-	memcpy(host, start, hlen);
-	host[hlen] = '\0';
-	if (strchr(host, '%'))
-		return parse_fail(why,
-				  "IPv6 zone suffix ('%') not supported; name the device instead");
-	if (inet_pton(a.family, host, &a.ip) != 1)
-		return parse_fail(why, a.family == AF_INET ? "not a numeric IPv4 address"
-							   : "not a numeric IPv6 address");
-	if (port) {
-		err = parse_port(port, &a.port, why);
-		if (err)
-			return err;
-	}
-	*out = a;
-	return 0;
-}
-
-/* --- rtnetlink plumbing -------------------------------------------------------- */
-
-static int nl_open(struct nl **out)
-{
-	struct timeval tv = {.tv_sec = NL_RCV_TIMEOUT_S};
-	struct nl *nl;
-	int err;
-
-	nl = calloc(1, sizeof(*nl));
-	if (!nl)
-		return -ENOMEM;
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock) {
-		err = -errno;
-		goto err_free;
-	}
-	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto err_close;
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (unsigned int)time(NULL);
-	*out = nl;
-	return 0;
-
-err_close:
-	mnl_socket_close(nl->sock);
-err_free:
-	free(nl);
-	return err;
-}
-
-static void nl_close(struct nl *nl)
-{
-	mnl_socket_close(nl->sock);
-	free(nl);
-}
-
-/*
- * Sends one request and feeds every reply to cb until the kernel's ACK (for
- * requests) or DONE (for dumps). Returns 0 or the kernel's negative errno.
- */
-static int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	unsigned int seq = ++nl->seq;
-	ssize_t n;
-	int i, ret;
-
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-		nlh->nlmsg_flags |= NLM_F_ACK; /* so the end of the answer is marked */
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (i = 0; i < NL_MAX_RECVS; i++) {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIME : -errno;
-		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, data);
-		if (ret < 0)
-			return errno ? -errno : -EIO;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-	return -EIO;
-}
-
-/* Copies an address attribute of family into *addr; false if it has another size. */
-static bool attr_inaddr(const struct nlattr *attr, int family, union p2pkp_inaddr *addr)
-{
-	size_t alen = family_alen(family);
-
-	if (mnl_attr_get_payload_len(attr) != alen)
-		return false;
-	memset(addr, 0, sizeof(*addr));
-	memcpy(addr, mnl_attr_get_payload(attr), alen);
-	return true;
-}
 
 /* --- links ---------------------------------------------------------------------- */
 
@@ -312,10 +90,8 @@ static int link_get(struct nl *nl, int ifindex, const char *name, struct link_in
 
 	if (name && (!*name || strlen(name) >= IF_NAMESIZE))
 		return -ENODEV;
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	nlh = p2pkp_nl_msg(req, RTM_GETLINK, NLM_F_REQUEST, sizeof(*ifm));
+	ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = name ? 0 : ifindex;
 	if (name)
@@ -323,7 +99,7 @@ static int link_get(struct nl *nl, int ifindex, const char *name, struct link_in
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 
 	memset(li, 0, sizeof(*li));
-	err = nl_request(nl, nlh, link_cb, li);
+	err = p2pkp_nl_request(nl, nlh, link_cb, li);
 	if (!err && !li->ifindex)
 		err = -ENODEV;
 	return err;
@@ -335,7 +111,7 @@ int p2pkp_dev_info(const char *ifname, int *ifindex, unsigned int *mtu)
 	struct nl *nl;
 	int err;
 
-	err = nl_open(&nl);
+	err = p2pkp_nl_open(&nl);
 	if (err)
 		return err;
 	err = link_get(nl, 0, ifname, &li);
@@ -345,7 +121,7 @@ int p2pkp_dev_info(const char *ifname, int *ifindex, unsigned int *mtu)
 		if (mtu)
 			*mtu = li.mtu;
 	}
-	nl_close(nl);
+	p2pkp_nl_close(nl);
 	return err;
 }
 
@@ -370,19 +146,20 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 				ri->oif = (int)mnl_attr_get_u32(attr);
 			break;
 		case RTA_PREFSRC:
-			ri->has_prefsrc = attr_inaddr(attr, rtm->rtm_family, &ri->prefsrc);
+			ri->has_prefsrc = p2pkp_nl_attr_inaddr(attr, rtm->rtm_family, &ri->prefsrc);
 			break;
 		case RTA_GATEWAY:
-			if (attr_inaddr(attr, rtm->rtm_family, &ri->gw))
+			if (p2pkp_nl_attr_inaddr(attr, rtm->rtm_family, &ri->gw))
 				ri->gw_family = rtm->rtm_family;
 			break;
 		case RTA_VIA: /* IPv4 route through an IPv6 gateway (RFC 5549) */
 			via = mnl_attr_get_payload(attr);
 			if (mnl_attr_get_payload_len(attr) ==
-				    sizeof(*via) + family_alen(via->rtvia_family) &&
+				    sizeof(*via) + p2pkp_family_alen(via->rtvia_family) &&
 			    (via->rtvia_family == AF_INET || via->rtvia_family == AF_INET6)) {
 				memset(&ri->gw, 0, sizeof(ri->gw));
-				memcpy(&ri->gw, via->rtvia_addr, family_alen(via->rtvia_family));
+				memcpy(&ri->gw, via->rtvia_addr,
+				       p2pkp_family_alen(via->rtvia_family));
 				ri->gw_family = via->rtvia_family;
 			}
 			break;
@@ -399,18 +176,16 @@ static int route_get(struct nl *nl, int family, const union p2pkp_inaddr *dst, i
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	nlh = p2pkp_nl_msg(req, RTM_GETROUTE, NLM_F_REQUEST, sizeof(*rtm));
+	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_family = (unsigned char)family;
-	rtm->rtm_dst_len = (unsigned char)(family_alen(family) * 8);
-	mnl_attr_put(nlh, RTA_DST, family_alen(family), dst);
+	rtm->rtm_dst_len = (unsigned char)(p2pkp_family_alen(family) * 8);
+	mnl_attr_put(nlh, RTA_DST, p2pkp_family_alen(family), dst);
 	if (oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (__u32)oif);
 
 	memset(ri, 0, sizeof(*ri));
-	return nl_request(nl, nlh, route_cb, ri);
+	return p2pkp_nl_request(nl, nlh, route_cb, ri);
 }
 
 /* --- addresses --------------------------------------------------------------------- */
@@ -438,7 +213,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!local)
 		local = address;
-	if (!local || !attr_inaddr(local, pick->family, &a))
+	if (!local || !p2pkp_nl_attr_inaddr(local, pick->family, &a))
 		return MNL_CB_OK;
 	pick->addr = a;
 	pick->scope = ifa->ifa_scope;
@@ -453,195 +228,17 @@ static int addr_pick(struct nl *nl, int family, int ifindex, struct addr_pick *p
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	nlh = p2pkp_nl_msg(req, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = (unsigned char)family;
 
 	memset(pick, 0, sizeof(*pick));
 	pick->family = family;
 	pick->ifindex = ifindex;
-	return nl_request(nl, nlh, addr_cb, pick);
-}
-
-/* --- neighbours --------------------------------------------------------------------- */
-
-static int neigh_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr, *lladdr = NULL;
-	struct neigh_info *ni = data;
-	union p2pkp_inaddr dst;
-	bool match = false;
-
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || ni->found || ndm->ndm_family != ni->family ||
-	    ndm->ndm_ifindex != ni->ifindex)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
-	{
-		if (mnl_attr_get_type(attr) == NDA_DST)
-			match = attr_inaddr(attr, ni->family, &dst) &&
-				!memcmp(&dst, &ni->dst, family_alen(ni->family));
-		else if (mnl_attr_get_type(attr) == NDA_LLADDR)
-			lladdr = attr;
-	}
-	if (!match)
-		return MNL_CB_OK;
-	ni->found = true;
-	ni->state = ndm->ndm_state;
-	if (lladdr) {
-		ni->lladdr_len = mnl_attr_get_payload_len(lladdr);
-		if (ni->lladdr_len == P2PKP_ETH_ALEN)
-			memcpy(ni->lladdr, mnl_attr_get_payload(lladdr), P2PKP_ETH_ALEN);
-	}
-	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *neigh_msg(__u32 *req, __u16 type, __u16 flags, const struct neigh_info *ni)
-{
-	struct nlmsghdr *nlh;
-	struct ndmsg *ndm;
-
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = (unsigned char)ni->family;
-	ndm->ndm_ifindex = ni->ifindex;
-	if (!(flags & NLM_F_DUMP))
-		mnl_attr_put(nlh, NDA_DST, family_alen(ni->family), &ni->dst);
-	return nlh;
-}
-
-/* Reads one neighbour entry; ni->found is false when there is none. */
-static int neigh_get(struct nl *nl, struct neigh_info *ni)
-{
-	__u32 req[NL_REQ_WORDS];
-	int err;
-
-	ni->found = false;
-	ni->state = NUD_NONE;
-	ni->lladdr_len = 0;
-	err = nl_request(nl, neigh_msg(req, RTM_GETNEIGH, 0, ni), neigh_cb, ni);
-	if (err == -ENOENT)
-		return 0;
-	if (err != -EOPNOTSUPP && err != -EINVAL)
-		return err;
-	/* Kernels before 5.0 have no single-entry get: search a dump. */
-	return nl_request(nl, neigh_msg(req, RTM_GETNEIGH, NLM_F_DUMP, ni), neigh_cb, ni);
-}
-
-/* Fallback trigger: a zero-length datagram to the discard port makes the stack resolve. */
-static void neigh_poke_udp(const struct neigh_info *ni, const char *ifname)
-{
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(DISCARD_PORT)};
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(DISCARD_PORT)};
-	const struct sockaddr *sa = (const struct sockaddr *)&sin;
-	socklen_t salen = sizeof(sin);
-	int fd;
-
-	if (ni->family == AF_INET6) {
-		sin6.sin6_addr = ni->dst.v6;
-		if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr))
-			sin6.sin6_scope_id = (__u32)ni->ifindex;
-		sa = (const struct sockaddr *)&sin6;
-		salen = sizeof(sin6);
-	} else {
-		sin.sin_addr = ni->dst.v4;
-	}
-	fd = socket(ni->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return;
-	/* Best effort: keeps the datagram on the resolved device when allowed. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname));
-	(void)sendto(fd, "", 0, MSG_DONTWAIT, sa, salen);
-	close(fd);
-}
-
-/*
- * Makes the kernel probe the neighbour: an NTF_USE entry update (needs
- * CAP_NET_ADMIN, sends nothing but ARP/ND), else a datagram to it.
- */
-static void neigh_trigger(struct nl *nl, const struct neigh_info *ni, const char *ifname)
-{
-	__u32 req[NL_REQ_WORDS];
-	struct nlmsghdr *nlh;
-	struct ndmsg *ndm;
-	int err;
-
-	nlh = neigh_msg(req, RTM_NEWNEIGH, NLM_F_CREATE, ni);
-	ndm = mnl_nlmsg_get_payload(nlh);
-	ndm->ndm_state = NUD_NONE;
-	ndm->ndm_flags = NTF_USE;
-	err = nl_request(nl, nlh, neigh_cb, NULL);
-	if (err) {
-		pr_debug("neighbour probe request on %s failed (%s); sending a datagram instead",
-			 ifname, strerror(-err));
-		neigh_poke_udp(ni, ifname);
-	}
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL); /* an early wake-up only costs one more poll */
-}
-
-/* Polls the neighbour table for a valid MAC, triggering resolution, for at most timeout_ms. */
-static int neigh_resolve(struct nl *nl, struct neigh_info *ni, const char *ifname,
-			 unsigned int timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms, last_trigger = 0, now;
-	unsigned int i, max_polls = timeout_ms / NEIGH_POLL_STEP_MS + 2;
-	bool triggered = false;
-	int err;
-
-	for (i = 0; i < max_polls; i++) {
-		err = neigh_get(nl, ni);
-		if (err)
-			return err;
-		if (ni->found && (ni->state & P2PKP_NUD_VALID) && ni->lladdr_len == P2PKP_ETH_ALEN)
-			return 0;
-		now = now_ms();
-		/*
-		 * INCOMPLETE means the kernel is already probing; anything else
-		 * needs a nudge, even with no time to wait (a later call may win).
-		 */
-		if (!(ni->state & NUD_INCOMPLETE) &&
-		    (!triggered || now - last_trigger >= NEIGH_RETRIGGER_MS)) {
-			neigh_trigger(nl, ni, ifname);
-			triggered = true;
-			last_trigger = now;
-		}
-		if (now >= deadline)
-			break;
-		sleep_ms(deadline - now < NEIGH_POLL_STEP_MS ? deadline - now : NEIGH_POLL_STEP_MS);
-	}
-	return -ETIMEDOUT;
+	return p2pkp_nl_request(nl, nlh, addr_cb, pick);
 }
 
 /* --- the path --------------------------------------------------------------------- */
-
-static const char *neigh_state_str(const struct neigh_info *ni)
-{
-	if (!ni->found)
-		return "none";
-	if (ni->state & NUD_INCOMPLETE)
-		return "INCOMPLETE";
-	if (ni->state & NUD_FAILED)
-		return "FAILED";
-	return "no link-layer address";
-}
 
 /* Route lookup: fills ifindex, nexthop and (if the route has one) src. */
 static int path_route(struct nl *nl, struct p2pkp_peer_path *path, int oif, bool *has_src,
@@ -655,20 +252,21 @@ static int path_route(struct nl *nl, struct p2pkp_peer_path *path, int oif, bool
 	case 0:
 		break;
 	case -ENETUNREACH:
-		set_err(err, errlen, "%s: no route to network", dst_str);
+		p2pkp_set_err(err, errlen, "%s: no route to network", dst_str);
 		return -ENETUNREACH;
 	case -EHOSTUNREACH:
 	case -EACCES:
 	case -EINVAL:
-		set_err(err, errlen, "%s: route is unreachable, prohibited or a blackhole (%s)",
-			dst_str, strerror(-ret));
+		p2pkp_set_err(err, errlen,
+			      "%s: route is unreachable, prohibited or a blackhole (%s)", dst_str,
+			      strerror(-ret));
 		return -EHOSTUNREACH;
 	default:
-		set_err(err, errlen, "%s: route lookup failed: %s", dst_str, strerror(-ret));
+		p2pkp_set_err(err, errlen, "%s: route lookup failed: %s", dst_str, strerror(-ret));
 		return ret;
 	}
 	if (!ri.found || !ri.oif) {
-		set_err(err, errlen, "%s: route lookup returned no egress device", dst_str);
+		p2pkp_set_err(err, errlen, "%s: route lookup returned no egress device", dst_str);
 		return -EHOSTUNREACH;
 	}
 	switch (ri.type) {
@@ -678,12 +276,12 @@ static int path_route(struct nl *nl, struct p2pkp_peer_path *path, int oif, bool
 		break;
 	case RTN_LOCAL:
 	case RTN_ANYCAST:
-		set_err(err, errlen, "%s is a local address of this host", dst_str);
+		p2pkp_set_err(err, errlen, "%s is a local address of this host", dst_str);
 		return -ENODEV;
 	default:
-		set_err(err, errlen,
-			"%s: route is unreachable, prohibited or a blackhole (type %u)", dst_str,
-			ri.type);
+		p2pkp_set_err(err, errlen,
+			      "%s: route is unreachable, prohibited or a blackhole (type %u)",
+			      dst_str, ri.type);
 		return -EHOSTUNREACH;
 	}
 
@@ -705,17 +303,17 @@ static int path_link(struct nl *nl, struct p2pkp_peer_path *path, const char *ds
 
 	ret = link_get(nl, path->ifindex, NULL, &li);
 	if (ret) {
-		set_err(err, errlen, "%s: egress device %d: %s", dst_str, path->ifindex,
-			strerror(-ret));
+		p2pkp_set_err(err, errlen, "%s: egress device %d: %s", dst_str, path->ifindex,
+			      strerror(-ret));
 		return ret;
 	}
 	if (li.flags & IFF_LOOPBACK) {
-		set_err(err, errlen, "%s: egress device %s is loopback", dst_str, li.name);
+		p2pkp_set_err(err, errlen, "%s: egress device %s is loopback", dst_str, li.name);
 		return -ENODEV;
 	}
 	if (li.type != ARPHRD_ETHER || li.addr_len != P2PKP_ETH_ALEN) {
-		set_err(err, errlen, "%s: egress device %s is not an Ethernet device", dst_str,
-			li.name);
+		p2pkp_set_err(err, errlen, "%s: egress device %s is not an Ethernet device",
+			      dst_str, li.name);
 		return -ENODEV;
 	}
 	memcpy(path->src_mac, li.addr, P2PKP_ETH_ALEN);
@@ -732,45 +330,17 @@ static int path_source(struct nl *nl, struct p2pkp_peer_path *path, const char *
 
 	ret = addr_pick(nl, path->family, path->ifindex, &pick);
 	if (ret) {
-		set_err(err, errlen, "%s: listing addresses of %s failed: %s", dst_str,
-			path->ifname, strerror(-ret));
+		p2pkp_set_err(err, errlen, "%s: listing addresses of %s failed: %s", dst_str,
+			      path->ifname, strerror(-ret));
 		return ret;
 	}
 	if (!pick.found) {
-		set_err(err, errlen, "%s: no usable IPv%c address on %s", dst_str,
-			path->family == AF_INET ? '4' : '6', path->ifname);
+		p2pkp_set_err(err, errlen, "%s: no usable IPv%c address on %s", dst_str,
+			      path->family == AF_INET ? '4' : '6', path->ifname);
 		return -EADDRNOTAVAIL;
 	}
 	path->src = pick.addr;
 	return 0;
-}
-
-static int path_neigh(struct nl *nl, struct p2pkp_peer_path *path, unsigned int timeout_ms,
-		      const char *dst_str, char *err, size_t errlen)
-{
-	struct neigh_info ni = {
-		.family = path->nexthop_family,
-		.ifindex = path->ifindex,
-		.dst = path->nexthop,
-	};
-	char nh_str[INET6_ADDRSTRLEN];
-	int ret;
-
-	ret = neigh_resolve(nl, &ni, path->ifname, timeout_ms);
-	if (!ret) {
-		memcpy(path->dst_mac, ni.lladdr, P2PKP_ETH_ALEN);
-		return 0;
-	}
-	p2pkp_inaddr_str(ni.family, &ni.dst, nh_str, sizeof(nh_str));
-	if (ret == -ETIMEDOUT)
-		set_err(err, errlen, "%s: next hop %s on %s did not answer %s within %u ms (%s)",
-			dst_str, nh_str, path->ifname,
-			ni.family == AF_INET ? "ARP" : "neighbour discovery", timeout_ms,
-			neigh_state_str(&ni));
-	else
-		set_err(err, errlen, "%s: neighbour lookup of %s on %s failed: %s", dst_str, nh_str,
-			path->ifname, strerror(-ret));
-	return ret;
 }
 
 int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *dev,
@@ -785,25 +355,25 @@ int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *de
 	int oif = 0, ret;
 
 	if (family != AF_INET && family != AF_INET6) {
-		set_err(err, errlen, "unsupported address family %d", family);
+		p2pkp_set_err(err, errlen, "unsupported address family %d", family);
 		return -EAFNOSUPPORT;
 	}
 	memset(&p, 0, sizeof(p));
 	p.family = family;
-	memcpy(&p.dst, dst, family_alen(family));
+	memcpy(&p.dst, dst, p2pkp_family_alen(family));
 	p2pkp_inaddr_str(family, &p.dst, dst_str, sizeof(dst_str));
 
-	ret = nl_open(&nl);
+	ret = p2pkp_nl_open(&nl);
 	if (ret) {
-		set_err(err, errlen, "%s: cannot open rtnetlink socket: %s", dst_str,
-			strerror(-ret));
+		p2pkp_set_err(err, errlen, "%s: cannot open rtnetlink socket: %s", dst_str,
+			      strerror(-ret));
 		return ret;
 	}
 	if (dev) {
 		ret = link_get(nl, 0, dev, &li);
 		if (ret) {
-			set_err(err, errlen, "%s: device %s: %s", dst_str, dev,
-				ret == -ENODEV ? "no such device" : strerror(-ret));
+			p2pkp_set_err(err, errlen, "%s: device %s: %s", dst_str, dev,
+				      ret == -ENODEV ? "no such device" : strerror(-ret));
 			goto out_close;
 		}
 		oif = li.ifindex;
@@ -819,12 +389,12 @@ int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *de
 		if (ret)
 			goto out_close;
 	}
-	ret = path_neigh(nl, &p, timeout_ms, dst_str, err, errlen);
+	ret = p2pkp_path_neigh(nl, &p, timeout_ms, dst_str, err, errlen);
 	if (ret)
 		goto out_close;
 	*path = p;
 
 out_close:
-	nl_close(nl);
+	p2pkp_nl_close(nl);
 	return ret;
 }

@@ -38,17 +38,6 @@ struct p2pkp_peer_path {
 };
 
 /*
- * Parses str as "A.B.C.D", "A.B.C.D:PORT", "[V6]", "[V6]:PORT" or a bare IPv6
- * address (no port then). A missing port becomes default_port. Returns 0, or
- * -EINVAL with *why (if why is non-NULL) set to a static one-line reason.
- * Only numeric addresses: no host names, no "%zone" suffixes.
- */
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why);
-
-/* Formats addr (without port) into buf; returns buf, or "?" if it does not fit. */
-const char *p2pkp_inaddr_str(int family, const union p2pkp_inaddr *addr, char *buf, size_t len);
-
-/*
  * Looks up a device by name: its ifindex and MTU (either may be NULL).
  * Returns 0, -ENODEV if there is no such device, or another negative errno.
  */

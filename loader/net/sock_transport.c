@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "transport_priv.h"
+#include "udp_sock.h"
 
 #define SOCK_DEFAULT_BUFS 4096
 #define SOCK_MIN_BUFS	  16
@@ -54,7 +56,7 @@ static int sock_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, _
 	int n, wait;
 
 	for (;;) {
-		n = p2pkp_udp_recv(t, &s->udp, msgs, max);
+		n = p2pkp_udp_recv(&s->udp, msgs, max, &t->stats);
 		if (n || !timeout_ms)
 			return n;
 		/* Nothing free to receive into: waiting would only spin. */

@@ -20,7 +20,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-#include "addr.h" /* struct p2pkp_addr: a.ip.v4 / a.ip.v6, host-order port */
+#include "options.h" /* struct p2pkp_enum_val */
+#include "addr.h"    /* struct p2pkp_addr and its helpers: a.ip.v4 / a.ip.v6, host-order port */
 
 struct p2pkp_rx_msg {
 	const __u8 *data; /* the UDP payload: a P2PKP message, 8-byte aligned */
@@ -40,6 +41,9 @@ enum p2pkp_backend {
 	P2PKP_BACKEND_XDP,    /* AF_XDP or fail */
 	P2PKP_BACKEND_SOCKET, /* UDP sockets */
 };
+
+/* --backend auto|xdp|socket, into an int holding an enum p2pkp_backend. */
+extern const struct p2pkp_enum_val p2pkp_backend_vals[];
 
 struct p2pkp_transport_opts {
 	const char *ifname; /* device; required for AF_XDP */
@@ -95,11 +99,5 @@ int p2pkp_tx_flush(struct p2pkp_transport *t);
 __u32 p2pkp_tx_max_msg(const struct p2pkp_transport *t, const struct p2pkp_addr *to);
 
 void p2pkp_transport_stats(const struct p2pkp_transport *t, struct p2pkp_transport_stats *st);
-
-/* Address helpers (host-order port). */
-bool p2pkp_addr_equal(const struct p2pkp_addr *a, const struct p2pkp_addr *b);
-/* "10.0.0.1:7471", "[fd00::1]:7471"; buf of at least P2PKP_ADDR_STRLEN. */
-#define P2PKP_ADDR_STRLEN 56
-const char *p2pkp_addr_str(const struct p2pkp_addr *a, char *buf, size_t len);
 
 #endif /* P2PKP_TRANSPORT_H */

@@ -1,122 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The AF_XDP backend: one UMEM and socket per RX queue served, each socket in
- * the steering program's XSKMAP at its queue index. Received frames are
- * validated and handed out in place; transmitted frames get their headers
- * built in front of the message the engine wrote. A plain UDP socket bound to
- * the same port catches what the XDP program passes to the stack, and keeps
- * the kernel from answering our port with ICMP port-unreachable.
+ * The AF_XDP backend's data path. Received frames are validated and handed
+ * out in place, what the XDP program passed to the stack comes from the UDP
+ * socket; transmitted frames get their headers built in front of the message
+ * the engine wrote, toward a cached path per destination. Set-up and teardown
+ * are in xsk_setup.c.
  */
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <linux/ethtool.h>
 #include <linux/if_xdp.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
-#include <xdp/xsk.h>
 
 #include "clock.h"
 #include "frame.h"
 #include "log.h"
-#include "netpath.h"
-#include "steer.h"
-#include "transport_priv.h"
+#include "p2pkp_shared.h"
+#include "xsk_priv.h"
 
-#define XSK_FRAME_SIZE 4096 /* one page: what copy mode and most drivers want */
-/*
- * Per queue by default: RX deep enough to ride out the receiver being off the
- * CPU for ~20 ms at 400k frames/s (a socket's 16 MB buffer holds as much).
- */
-#define XSK_DEFAULT_RX_FRAMES 8192
-#define XSK_DEFAULT_TX_FRAMES 4096
-#define XSK_MIN_FRAMES	      64
-#define XSK_MAX_FRAMES	      (1u << 18)
-/* Kernel's XDP_PACKET_HEADROOM: RX data starts this far past frame + headroom. */
-#define XSK_PACKET_HEADROOM 256
-/* TX messages start here in their frame: 8-aligned, room for 62 bytes of headers. */
-#define XSK_TX_PAYLOAD_OFF 64
 /* How many times one flush kicks while the kernel answers EAGAIN/EBUSY. */
 #define XSK_KICK_RETRIES 64
 /* Without poll() saying so, the UDP socket is asked this often, so it cannot starve. */
 #define XSK_SOCK_CHECK_NS (50 * NSEC_PER_MSEC)
-#define XSK_PATH_CACHE	  64
 #define XSK_PATH_RETRY_MS 1000
 /* Bound on draining TX at close. */
 #define XSK_DRAIN_MS 200
 
-struct xsk_queue {
-	__u32 qid;
-	int fd;
-	void *area;
-	size_t area_len;
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fill;
-	struct xsk_ring_cons comp;
-	struct xsk_ring_cons rx;
-	struct xsk_ring_prod tx;
-	__u32 nstash; /* frames waiting to go back to the fill ring */
-	__u64 *stash;
-};
-
-struct path_entry {
-	int family;
-	union p2pkp_inaddr ip;
-	int err; /* 0: path is good */
-	long long retry_at_ms;
-	struct p2pkp_peer_path path;
-};
-
-struct xsk_transport {
-	struct p2pkp_transport base;
-	struct p2pkp_udp udp; /* slow path, and scratch buffers for misaligned payloads */
-	struct xsk_queue *q;
-	__u32 nq;
-	__u32 rx_frames, tx_frames; /* per queue; TX frames only on q[0] */
-	__u32 rx_headroom;
-	__u16 port; /* bound UDP port: steered port, and source port of what we send */
-	bool steer_attached;
-	bool veth; /* checksums of local senders may be left to an offload that never runs */
-	__u64 sock_checked_ns; /* when the UDP socket was last asked */
-	__u32 next_q;
-	struct pollfd *pfds;
-
-	/* TX, on q[0]. */
-	__u64 *tx_free; /* frame base addresses */
-	__u32 tx_nfree;
-	__u32 tx_queued; /* descriptors reserved, not yet submitted */
-	__u64 tx_queued_bytes;
-	__u32 tx_cap;
-	__u16 ip_id;
-	struct path_entry paths[XSK_PATH_CACHE];
-	__u32 npaths, path_evict;
-};
-
-static struct xsk_transport *to_xsk(struct p2pkp_transport *t)
-{
-	return (struct xsk_transport *)t;
-}
-
-static __u64 frame_base(__u64 addr)
-{
-	return addr & ~(__u64)(XSK_FRAME_SIZE - 1);
-}
-
 /* --- RX ------------------------------------------------------------------------ */
 
-static void refill(struct xsk_transport *x, struct xsk_queue *q)
+void p2pkp_xsk_refill(struct xsk_transport *x, struct xsk_queue *q)
 {
 	__u32 n = q->nstash, idx = 0, i;
 
@@ -241,7 +156,7 @@ static __u32 rx_rings(struct xsk_transport *x, struct p2pkp_rx_msg *msgs, __u32 
 		}
 		if (n)
 			xsk_ring_cons__release(&x->q[slot].rx, n);
-		refill(x, &x->q[slot]);
+		p2pkp_xsk_refill(x, &x->q[slot]);
 	}
 	/* Start at the next queue next time, so one busy queue cannot starve the rest. */
 	x->next_q = x->nq ? (x->next_q + 1) % x->nq : 0;
@@ -277,7 +192,7 @@ static int xsk_rx_burst(struct p2pkp_transport *t, struct p2pkp_rx_msg *msgs, __
 		 * datagrams) can wait that long.
 		 */
 		if (n < max && (sock_ready || sock_check_due(x))) {
-			got = p2pkp_udp_recv(t, &x->udp, msgs + n, max - n);
+			got = p2pkp_udp_recv(&x->udp, msgs + n, max - n, &t->stats);
 			if (got > 0)
 				n += (__u32)got;
 		}
@@ -312,7 +227,7 @@ static void xsk_rx_release(struct p2pkp_transport *t, const struct p2pkp_rx_msg 
 			stash_frame(&x->q[slot], (__u32)msgs[i].cookie);
 	}
 	for (slot = 0; slot < x->nq; slot++)
-		refill(x, &x->q[slot]);
+		p2pkp_xsk_refill(x, &x->q[slot]);
 }
 
 /* --- TX ------------------------------------------------------------------------- */
@@ -533,270 +448,7 @@ static void xsk_kernel_stats(const struct p2pkp_transport *t, struct p2pkp_trans
 	}
 }
 
-/* --- set-up and teardown --------------------------------------------------------- */
-
-static __u32 count_rx_queues_sysfs(const char *ifname)
-{
-	char path[64 + IF_NAMESIZE];
-	struct dirent *de;
-	__u32 n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
-			n++;
-	closedir(d);
-	return n;
-}
-
-static __u32 count_rx_queues_ethtool(const char *ifname)
-{
-	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
-	struct ifreq ifr = {0};
-	__u32 n = 0;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ch;
-	if (!ioctl(fd, SIOCETHTOOL, &ifr))
-		n = ch.rx_count + ch.combined_count;
-	close(fd);
-	return n;
-}
-
-static bool is_veth(const char *ifname)
-{
-	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
-	struct ifreq ifr = {0};
-	bool veth = false;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (!ioctl(fd, SIOCETHTOOL, &ifr))
-		veth = !strcmp(info.driver, "veth");
-	close(fd);
-	return veth;
-}
-
-/* Queues to serve: opts.queue alone, or every RX queue of the device. */
-static int pick_queues(struct xsk_transport *x, char *why, size_t whylen)
-{
-	__u32 n = count_rx_queues_sysfs(x->base.ifname), i;
-
-	if (!n)
-		n = count_rx_queues_ethtool(x->base.ifname);
-	if (!n)
-		n = 1;
-	if (n > P2PKP_MAX_QUEUES)
-		n = P2PKP_MAX_QUEUES;
-	if (x->base.opts.queue >= 0 && (__u32)x->base.opts.queue >= n) {
-		snprintf(why, whylen, "device has %u RX queues, no queue %d", n,
-			 x->base.opts.queue);
-		return -EINVAL;
-	}
-	x->nq = x->base.opts.queue >= 0 ? 1 : n;
-	x->q = calloc(x->nq, sizeof(*x->q));
-	if (!x->q) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < x->nq; i++) {
-		x->q[i].qid = x->base.opts.queue >= 0 ? (__u32)x->base.opts.queue : i;
-		x->q[i].fd = -1;
-	}
-	return 0;
-}
-
-static void queue_close(struct xsk_queue *q)
-{
-	if (q->xsk)
-		xsk_socket__delete(q->xsk);
-	if (q->umem)
-		xsk_umem__delete(q->umem);
-	if (q->area)
-		munmap(q->area, q->area_len);
-	free(q->stash);
-	q->xsk = NULL;
-	q->umem = NULL;
-	q->area = NULL;
-	q->stash = NULL;
-	q->fd = -1;
-}
-
-/* Kernel 6.17 and later: copy mode sends more than 32 frames per kick when asked. */
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
-#define TX_SKB_BUDGET 1024
-
-static void raise_tx_budget(struct xsk_queue *q)
-{
-	unsigned int budget = TX_SKB_BUDGET;
-
-	if (setsockopt(q->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget)))
-		pr_debug("queue %u: TX budget stays at 32 per kick (%s)\n", q->qid,
-			 strerror(errno));
-}
-
-static int queue_socket(struct xsk_transport *x, struct xsk_queue *q, bool with_tx,
-			__u16 bind_flags)
-{
-	struct xsk_umem_config ucfg = {
-		.fill_size = x->rx_frames,
-		.comp_size = with_tx ? x->tx_frames : XSK_MIN_FRAMES,
-		.frame_size = XSK_FRAME_SIZE,
-		.frame_headroom = x->rx_headroom,
-		.flags = 0,
-	};
-	struct xsk_socket_config scfg = {
-		.rx_size = x->rx_frames,
-		.tx_size = with_tx ? x->tx_frames : 0,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0,
-		.bind_flags = bind_flags | XDP_USE_NEED_WAKEUP,
-	};
-	int err;
-
-	q->area_len = (size_t)(x->rx_frames + (with_tx ? x->tx_frames : 0)) * XSK_FRAME_SIZE;
-	q->area =
-		mmap(NULL, q->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (q->area == MAP_FAILED) {
-		q->area = NULL;
-		return -errno;
-	}
-	err = xsk_umem__create(&q->umem, q->area, q->area_len, &q->fill, &q->comp, &ucfg);
-	if (err)
-		return err;
-	err = xsk_socket__create(&q->xsk, x->base.ifname, q->qid, q->umem, &q->rx,
-				 with_tx ? &q->tx : NULL, &scfg);
-	if (err)
-		return err;
-	q->fd = xsk_socket__fd(q->xsk);
-	if (with_tx)
-		raise_tx_budget(q);
-	return 0;
-}
-
-static int queue_open(struct xsk_transport *x, struct xsk_queue *q, bool with_tx, char *why,
-		      size_t whylen)
-{
-	__u64 i;
-	int err = -EOPNOTSUPP;
-
-	if (x->base.opts.zerocopy) {
-		err = queue_socket(x, q, with_tx, XDP_ZEROCOPY);
-		if (err) {
-			pr_debug("%s: queue %u: zero-copy refused (%s); using copy mode\n",
-				 x->base.ifname, q->qid, strerror(-err));
-			queue_close(q);
-		}
-	}
-	if (err)
-		err = queue_socket(x, q, with_tx, XDP_COPY);
-	if (err) {
-		snprintf(why, whylen, "cannot bind an AF_XDP socket to queue %u: %s", q->qid,
-			 strerror(-err));
-		goto err_close;
-	}
-	q->stash = calloc(2 * (size_t)x->rx_frames, sizeof(*q->stash));
-	if (!q->stash) {
-		err = -ENOMEM;
-		snprintf(why, whylen, "out of memory");
-		goto err_close;
-	}
-	/* Every RX frame starts in the fill ring. */
-	for (i = 0; i < x->rx_frames; i++)
-		q->stash[q->nstash++] = i * XSK_FRAME_SIZE;
-	refill(x, q);
-	return 0;
-
-err_close:
-	queue_close(q);
-	return err;
-}
-
-/* Before touching the device: can this process make AF_XDP sockets at all? */
-static int probe_af_xdp(char *why, size_t whylen)
-{
-	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0), err;
-
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	err = errno;
-	if (err == EPERM || err == EACCES)
-		snprintf(why, whylen, "no permission for AF_XDP sockets: needs CAP_NET_RAW");
-	else if (err == EAFNOSUPPORT)
-		snprintf(why, whylen, "the kernel has no AF_XDP support");
-	else
-		snprintf(why, whylen, "cannot create an AF_XDP socket: %s", strerror(err));
-	return -err;
-}
-
-static int steer_ensure(struct xsk_transport *x, struct p2pkp_steer_info *info, char *why,
-			size_t whylen)
-{
-	const char *dev = x->base.ifname;
-	int err;
-
-	err = p2pkp_steer_find(dev, info);
-	if (err == -ENOENT && x->base.opts.load_steering) {
-		err = p2pkp_steer_load(dev, x->port, XDP_MODE_UNSPEC, &x->steer_attached);
-		if (err) {
-			snprintf(why, whylen, "cannot attach the steering program: %s",
-				 strerror(-err));
-			return err;
-		}
-		err = p2pkp_steer_find(dev, info);
-	}
-	if (err == -ENOENT) {
-		snprintf(why, whylen, "the steering program is not loaded on %s", dev);
-		return err;
-	}
-	if (err) {
-		snprintf(why, whylen, "cannot inspect the steering program: %s", strerror(-err));
-		return err;
-	}
-	if (ntohs(info->cfg.port) != x->port) {
-		snprintf(why, whylen, "the steering program steers port %u, not %u",
-			 ntohs(info->cfg.port), x->port);
-		p2pkp_steer_info_close(info);
-		return -EEXIST;
-	}
-	return 0;
-}
-
-static int map_sockets(struct xsk_transport *x, const struct p2pkp_steer_info *info, char *why,
-		       size_t whylen)
-{
-	__u32 i;
-	int err;
-
-	for (i = 0; i < x->nq; i++) {
-		if (bpf_map_update_elem(info->xsks_fd, &x->q[i].qid, &x->q[i].fd, 0)) {
-			err = errno;
-			snprintf(why, whylen,
-				 "cannot insert the socket of queue %u in the XSKMAP: %s",
-				 x->q[i].qid, strerror(err));
-			return -err;
-		}
-	}
-	return 0;
-}
-
-static void drain_tx(struct xsk_transport *x)
+void p2pkp_xsk_drain_tx(struct xsk_transport *x)
 {
 	long long deadline = p2pkp_now_ms() + XSK_DRAIN_MS;
 
@@ -809,33 +461,9 @@ static void drain_tx(struct xsk_transport *x)
 	}
 }
 
-static void xsk_free(struct xsk_transport *x)
-{
-	__u32 i;
-
-	for (i = 0; i < x->nq; i++)
-		queue_close(&x->q[i]);
-	if (x->steer_attached)
-		p2pkp_steer_unload(x->base.ifname);
-	p2pkp_udp_close(&x->udp);
-	free(x->q);
-	free(x->tx_free);
-	free(x->pfds);
-	free(x);
-}
-
-static void xsk_close(struct p2pkp_transport *t)
-{
-	struct xsk_transport *x = to_xsk(t);
-
-	if (x->nq && x->q[0].xsk)
-		drain_tx(x);
-	xsk_free(x);
-}
-
-static const struct p2pkp_transport_ops xsk_ops = {
+const struct p2pkp_transport_ops p2pkp_xsk_ops = {
 	.name = "xdp",
-	.close = xsk_close,
+	.close = p2pkp_xsk_close,
 	.rx_burst = xsk_rx_burst,
 	.rx_release = xsk_rx_release,
 	.tx_get = xsk_tx_get,
@@ -845,120 +473,3 @@ static const struct p2pkp_transport_ops xsk_ops = {
 	.tx_max_msg = xsk_tx_max_msg,
 	.kernel_stats = xsk_kernel_stats,
 };
-
-static __u32 pow2_floor(__u32 v)
-{
-	__u32 p = 1;
-
-	while (p <= v / 2)
-		p *= 2;
-	return p;
-}
-
-static void size_frames(struct xsk_transport *x)
-{
-	__u32 frames = x->base.opts.frames;
-
-	if (frames && frames < XSK_MIN_FRAMES)
-		frames = XSK_MIN_FRAMES;
-	if (frames > XSK_MAX_FRAMES)
-		frames = XSK_MAX_FRAMES;
-	/* Ring sizes must be powers of two; each ring is as large as its frame set. */
-	x->rx_frames = frames ? pow2_floor(frames / 2) : XSK_DEFAULT_RX_FRAMES;
-	x->tx_frames = frames ? x->rx_frames : XSK_DEFAULT_TX_FRAMES;
-	/* Headers of our family end on an 8-byte boundary, so payloads land aligned. */
-	x->rx_headroom =
-		(8 - (XSK_PACKET_HEADROOM + p2pkp_frame_hdr_len(x->base.opts.family)) % 8) % 8;
-}
-
-static int setup_tx(struct xsk_transport *x, char *why, size_t whylen)
-{
-	__u32 i;
-
-	x->tx_free = calloc(x->tx_frames, sizeof(*x->tx_free));
-	x->pfds = calloc(x->nq + 1, sizeof(*x->pfds));
-	if (!x->tx_free || !x->pfds) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < x->tx_frames; i++)
-		x->tx_free[i] = (__u64)(x->rx_frames + x->tx_frames - 1 - i) * XSK_FRAME_SIZE;
-	x->tx_nfree = x->tx_frames;
-	x->tx_cap = p2pkp_mtu_payload(x->base.mtu, x->base.opts.family);
-	if (x->tx_cap > XSK_FRAME_SIZE - XSK_TX_PAYLOAD_OFF)
-		x->tx_cap = XSK_FRAME_SIZE - XSK_TX_PAYLOAD_OFF;
-	for (i = 0; i < x->nq; i++)
-		x->pfds[i] = (struct pollfd){.fd = x->q[i].fd, .events = POLLIN};
-	x->pfds[x->nq] = (struct pollfd){.fd = x->udp.fd, .events = POLLIN};
-	return 0;
-}
-
-int p2pkp_xsk_open(const struct p2pkp_transport_opts *opts, struct p2pkp_transport **out, char *why,
-		   size_t whylen)
-{
-	struct p2pkp_steer_info info = {.xsks_fd = -1};
-	struct xsk_transport *x;
-	bool steering = opts->port != 0;
-	__u32 i;
-	int err;
-
-	if (!opts->ifname) {
-		snprintf(why, whylen, "no device given");
-		return -EINVAL;
-	}
-	x = calloc(1, sizeof(*x));
-	if (!x) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	x->udp.fd = -1;
-	err = p2pkp_transport_init_base(&x->base, &xsk_ops, opts, why, whylen);
-	if (err)
-		goto err_free;
-	err = probe_af_xdp(why, whylen);
-	if (err)
-		goto err_free;
-	size_frames(x);
-	x->veth = is_veth(x->base.ifname);
-	/* Scratch and slow-path buffers: a frame's worth each. */
-	err = p2pkp_udp_open(&x->udp, opts->family, opts->port, XSK_MIN_FRAMES * 4, XSK_FRAME_SIZE,
-			     why, whylen);
-	if (err)
-		goto err_free;
-	x->port = x->udp.port;
-	err = pick_queues(x, why, whylen);
-	if (err)
-		goto err_free;
-	/* Without a fixed port nothing is steered to us: TX only, replies come by the socket. */
-	if (steering) {
-		err = steer_ensure(x, &info, why, whylen);
-		if (err)
-			goto err_free;
-	}
-	for (i = 0; i < x->nq; i++) {
-		err = queue_open(x, &x->q[i], i == 0, why, whylen);
-		if (err)
-			goto err_close_info;
-	}
-	if (steering) {
-		err = map_sockets(x, &info, why, whylen);
-		if (err)
-			goto err_close_info;
-		p2pkp_steer_info_close(&info);
-	}
-	err = setup_tx(x, why, whylen);
-	if (err)
-		goto err_free;
-	x->base.local.port = x->port;
-	/* Per RX ring; half, because frames held for writing are out of the fill ring. */
-	x->base.rx_depth = x->rx_frames / 2;
-	*out = &x->base;
-	return 0;
-
-err_close_info:
-	if (steering)
-		p2pkp_steer_info_close(&info);
-err_free:
-	xsk_free(x); /* unloads the steering program if we loaded it */
-	return err;
-}

@@ -33,7 +33,7 @@ static const struct p2pkp_map_slot steer_maps[] = {
 void p2pkp_steer_info_close(struct p2pkp_steer_info *info)
 {
 	p2pkp_xdp_maps_close(steer_maps, info);
-	p2pkp_close_fd(&info->prog_fd);
+	p2pkp_close_fd(&info->prog.prog_fd);
 }
 
 static int read_cfg(struct p2pkp_steer_info *info)
@@ -43,7 +43,7 @@ static int read_cfg(struct p2pkp_steer_info *info)
 	if (bpf_map_lookup_elem(info->cfg_fd, &key, &info->cfg))
 		return -errno;
 	if (info->cfg.version != P2PKP_STEER_CFG_VERSION) {
-		pr_warn("%s: steering program has config version %u, this tool knows %u\n",
+		pr_warn("%s: steering program has config version %u, this build knows %u\n",
 			info->ifname, info->cfg.version, P2PKP_STEER_CFG_VERSION);
 		return -EPROTO;
 	}
@@ -52,18 +52,13 @@ static int read_cfg(struct p2pkp_steer_info *info)
 
 int p2pkp_steer_find(const char *ifname, struct p2pkp_steer_info *info)
 {
-	struct p2pkp_xdp_found found;
 	int err;
 
 	memset(info, 0, sizeof(*info));
 	p2pkp_xdp_maps_init(steer_maps, info);
 	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
 	err = p2pkp_xdp_find_maps(ifname, P2PKP_STEER_PROG_NAME, "steering maps", steer_maps, info,
-				  &info->ifindex, &found);
-	info->prog_id = found.prog_id;
-	info->mode = found.mode;
-	info->multiprog = found.multiprog;
-	info->prog_fd = found.prog_fd;
+				  &info->ifindex, &info->prog);
 	if (!err)
 		err = read_cfg(info);
 	if (err)
@@ -254,8 +249,7 @@ int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode m
 
 		p2pkp_steer_info_close(&info);
 		if (have != port_host) {
-			pr_warn("%s: steering program already loaded for port %u; unload it first\n",
-				ifname, have);
+			pr_warn("%s: steering program already loaded for port %u\n", ifname, have);
 			return -EEXIST;
 		}
 		return pin_found(ifname);
@@ -275,19 +269,6 @@ int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode m
 	return pin_found(ifname);
 }
 
-/* Detaches exactly the program found, not whatever replaced it meanwhile. */
-static int detach_found(const struct p2pkp_steer_info *info)
-{
-	struct p2pkp_xdp_found found = {
-		.prog_id = info->prog_id,
-		.mode = info->mode,
-		.multiprog = info->multiprog,
-		.prog_fd = info->prog_fd,
-	};
-
-	return p2pkp_xdp_detach(info->ifindex, P2PKP_STEER_PROG_NAME, &found);
-}
-
 int p2pkp_steer_unload(const char *ifname)
 {
 	struct p2pkp_steer_info info;
@@ -298,13 +279,59 @@ int p2pkp_steer_unload(const char *ifname)
 		pr_warn("%s: the steering program is not loaded\n", ifname);
 	if (err)
 		return err;
-	err = detach_found(&info);
+	err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program",
+			       &info.prog);
 	p2pkp_steer_info_close(&info);
-	if (err) {
-		pr_warn("%s: cannot detach the steering program: %s\n", ifname, strerror(-err));
+	if (err)
 		return err;
-	}
 	if (bpffs_mounted())
 		unpin(ifname);
 	return 0;
+}
+
+/* --- for the AF_XDP transport -------------------------------------------------- */
+
+int p2pkp_steer_ensure(const char *ifname, __u16 port_host, bool load,
+		       struct p2pkp_steer_info *info, bool *attached, char *why, size_t whylen)
+{
+	int err;
+
+	err = p2pkp_steer_find(ifname, info);
+	if (err == -ENOENT && load) {
+		err = p2pkp_steer_load(ifname, port_host, XDP_MODE_UNSPEC, attached);
+		if (err) {
+			snprintf(why, whylen, "cannot attach the steering program: %s",
+				 strerror(-err));
+			return err;
+		}
+		err = p2pkp_steer_find(ifname, info);
+	}
+	if (err == -ENOENT) {
+		snprintf(why, whylen, "the steering program is not loaded on %s", ifname);
+		return err;
+	}
+	if (err) {
+		snprintf(why, whylen, "cannot inspect the steering program: %s", strerror(-err));
+		return err;
+	}
+	if (ntohs(info->cfg.port) != port_host) {
+		snprintf(why, whylen, "the steering program steers port %u, not %u",
+			 ntohs(info->cfg.port), port_host);
+		p2pkp_steer_info_close(info);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int p2pkp_steer_map_socket(const struct p2pkp_steer_info *info, __u32 qid, int xsk_fd, char *why,
+			   size_t whylen)
+{
+	int err;
+
+	if (!bpf_map_update_elem(info->xsks_fd, &qid, &xsk_fd, 0))
+		return 0;
+	err = errno;
+	snprintf(why, whylen, "cannot insert the socket of queue %u in the XSKMAP: %s", qid,
+		 strerror(err));
+	return -err;
 }

@@ -22,11 +22,8 @@
 struct p2pkp_steer_info {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
-	__u32 prog_id;
-	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB */
-	bool multiprog;		   /* attached through libxdp's dispatcher */
+	struct p2pkp_xdp_found prog; /* id, mode (native or skb), dispatcher or not, fd */
 	struct p2pkp_steer_cfg cfg;
-	int prog_fd;
 	int xsks_fd;
 	int stats_fd;
 	int cfg_fd;
@@ -35,7 +32,8 @@ struct p2pkp_steer_info {
 /*
  * Attach the steering program for UDP port port_host (host order) unless it
  * is attached already. *attached tells whether this call attached it. Fails
- * with -EEXIST if it is attached with another port.
+ * with -EEXIST if it is attached with another port (after a line saying
+ * which; how to change it is the caller's to say).
  */
 int p2pkp_steer_load(const char *ifname, __u16 port_host, enum xdp_attach_mode mode,
 		     bool *attached);
@@ -48,5 +46,17 @@ void p2pkp_steer_info_close(struct p2pkp_steer_info *info);
 int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_steer_stats *sum);
 /* Pin the maps under P2PKP_PIN_ROOT/<dev>/, mounting bpffs when needed. */
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info);
+
+/*
+ * For the AF_XDP transport: find the steering program on ifname, loading it
+ * first when it is absent and load is true (*attached then tells), and check
+ * that it steers port_host. 0 with info open, or -errno with a one-line
+ * reason in why and info closed.
+ */
+int p2pkp_steer_ensure(const char *ifname, __u16 port_host, bool load,
+		       struct p2pkp_steer_info *info, bool *attached, char *why, size_t whylen);
+/* Put the AF_XDP socket xsk_fd in the XSKMAP slot of RX queue qid; -errno and why on failure. */
+int p2pkp_steer_map_socket(const struct p2pkp_steer_info *info, __u32 qid, int xsk_fd, char *why,
+			   size_t whylen);
 
 #endif /* P2PKP_STEER_H */

@@ -293,7 +293,7 @@ int p2pkp_xdp_attach_fd(int ifindex, int prog_fd, enum xdp_attach_mode mode, int
 	return err;
 }
 
-int p2pkp_xdp_detach(int ifindex, const char *prog_name, const struct p2pkp_xdp_found *found)
+static int detach_found(int ifindex, const char *prog_name, const struct p2pkp_xdp_found *found)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
@@ -312,6 +312,16 @@ int p2pkp_xdp_detach(int ifindex, const char *prog_name, const struct p2pkp_xdp_
 	prog = find_in_multiprog(mp, prog_name);
 	err = prog ? xdp_program__detach(prog, ifindex, found->mode, 0) : -ENOENT;
 	xdp_multiprog__close(mp);
+	return err;
+}
+
+int p2pkp_xdp_detach(const char *ifname, int ifindex, const char *prog_name, const char *what,
+		     const struct p2pkp_xdp_found *found)
+{
+	int err = detach_found(ifindex, prog_name, found);
+
+	if (err)
+		pr_warn("%s: cannot detach the %s: %s\n", ifname, what, strerror(-err));
 	return err;
 }
 

@@ -86,8 +86,13 @@ int p2pkp_xdp_attach_libxdp(int ifindex, struct bpf_object *obj, const char *pro
  */
 int p2pkp_xdp_attach_fd(int ifindex, int prog_fd, enum xdp_attach_mode mode, int old_fd,
 			enum xdp_attach_mode *used);
-/* Detach the program found by p2pkp_xdp_find_maps, not whatever replaced it meanwhile. */
-int p2pkp_xdp_detach(int ifindex, const char *prog_name, const struct p2pkp_xdp_found *found);
+/*
+ * Detach exactly the program found by p2pkp_xdp_find_maps, not whatever
+ * replaced it meanwhile; on failure one line naming what ("steering
+ * program") on ifname, and -errno.
+ */
+int p2pkp_xdp_detach(const char *ifname, int ifindex, const char *prog_name, const char *what,
+		     const struct p2pkp_xdp_found *found);
 
 /*
  * One line explaining why attaching what ("steering program") to ifname

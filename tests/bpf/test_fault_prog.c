@@ -30,7 +30,6 @@
 #include "frame_builder.h"
 
 #define TEST_PORT  7471
-#define FIX_CSUM   1U /* FAULT_F_FIX_CSUM in the program */
 #define PCT(x)	   ((__u32)((x)*10000))
 #define ETH_LEN	   14
 #define N_COUNTERS 5
@@ -109,19 +108,22 @@ static const struct fault_case cases[] = {
 	{"ipv4 corrupt 100%, stale checksum", L3_IPV4, .payload = 64, .corrupt_ppm = PCT(100),
 	 .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv4 corrupt 100%, fixed checksum", L3_IPV4, .payload = 64, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .change = ONE_BYTE_CSUM},
 	{"ipv4 odd payload, fixed checksum", L3_IPV4, .payload = 77, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .change = ONE_BYTE_CSUM},
 	{"ipv4 no checksum stays zero", L3_IPV4, .payload = 64, .zero_csum = true,
-	 .corrupt_ppm = PCT(100), .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
-	 .change = ONE_BYTE},
+	 .corrupt_ppm = PCT(100), .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS,
+	 .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv6 corrupt 100%, stale checksum", L3_IPV6, .payload = 64, .corrupt_ppm = PCT(100),
 	 .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE},
 	{"ipv6 corrupt 100%, fixed checksum", L3_IPV6, .payload = 200, .corrupt_ppm = PCT(100),
-	 .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
-	{"ipv4 corrupt spares ethernet padding", L3_IPV4, .payload = 16, .pad = 30,
-	 .corrupt_ppm = PCT(100), .flags = FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
+	 .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS, .want = C_CORRUPTED,
 	 .change = ONE_BYTE_CSUM},
+	{"ipv4 corrupt spares ethernet padding", L3_IPV4, .payload = 16, .pad = 30,
+	 .corrupt_ppm = PCT(100), .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS,
+	 .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
 	{"drop wins over corrupt at 100%", L3_IPV4, .payload = 64, .drop_ppm = PCT(100),
 	 .want_action = XDP_DROP, .want = C_DROPPED},
 };
@@ -130,52 +132,21 @@ static const struct fault_case cases[] = {
 
 /* --- frame builder -------------------------------------------------------- */
 
-/* Ones' complement sum of big-endian 16-bit words. */
-static __u32 sum16(const __u8 *p, size_t n, __u32 sum)
+static __u8 l4_proto(const struct fault_case *c)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (__u32)p[n - 1] << 8;
-	return sum;
-}
-
-static __u16 fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
-/* Sum over pseudo header and UDP segment; 0xffff when the checksum is valid. */
-static __u16 udp_sum(const struct frame *f, bool v6)
-{
-	size_t udp_len = get_be16(f->b, f->udp_off + 4);
-	__u32 sum;
-
-	if (v6)
-		sum = sum16(f->b + f->l3_off + 8, 32, 0);
-	else
-		sum = sum16(f->b + f->l3_off + 12, 8, 0);
-	sum += IPPROTO_UDP + (__u32)udp_len;
-	return fold(sum16(f->b + f->udp_off, udp_len, sum));
+	return c->l4_proto ? c->l4_proto : IPPROTO_UDP;
 }
 
 static void build_l4(struct frame *f, const struct fault_case *c)
 {
 	size_t i;
 
-	f->udp_off = f->len;
-	if ((c->l4_proto ? c->l4_proto : IPPROTO_UDP) != IPPROTO_UDP) {
+	if (l4_proto(c) != IPPROTO_UDP) {
+		f->udp_off = f->len;
 		put_zeros(f, 20 + (size_t)c->payload);
 		return;
 	}
-	put_be16(f, 40000);
-	put_be16(f, c->dport ? c->dport : TEST_PORT);
-	put_be16(f, (__u16)(8 + c->payload));
-	put_be16(f, 0);
+	put_udp(f, c->dport ? c->dport : TEST_PORT, c->payload, 0);
 	f->payload_off = f->len;
 	f->payload_len = (size_t)c->payload;
 	/* A recognisable pattern, so a flipped byte shows where it was. */
@@ -186,51 +157,23 @@ static void build_l4(struct frame *f, const struct fault_case *c)
 	}
 }
 
-static void set_udp_csum(struct frame *f, const struct fault_case *c)
-{
-	__u16 csum;
-
-	if (c->zero_csum || (c->l4_proto && c->l4_proto != IPPROTO_UDP))
-		return;
-	csum = (__u16)~udp_sum(f, c->l3 == L3_IPV6);
-	set_be16(f->b, f->udp_off + 6, csum ? csum : 0xffff);
-}
-
 static void build_ipv4(struct frame *f, const struct fault_case *c)
 {
-	size_t ip = f->len;
+	size_t ip = put_ipv4(f, l4_proto(c), c->ipv4_frag_off, 0);
 
-	f->l3_off = ip;
-	put_zeros(f, 20);
-	f->b[ip] = 0x45;
-	set_be16(f->b, ip + 6, c->ipv4_frag_off);
-	f->b[ip + 8] = 64;
-	f->b[ip + 9] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
-	memcpy(f->b + ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
 	build_l4(f, c);
-	set_be16(f->b, ip + 2, (__u16)(f->len - ip));
+	set_ipv4_len(f, ip, 0);
 }
 
 static void build_ipv6(struct frame *f, const struct fault_case *c)
 {
-	size_t ip = f->len;
+	size_t ip = put_ipv6(f), next_at = ip + 6;
 
-	f->l3_off = ip;
-	put_zeros(f, 40);
-	f->b[ip] = 0x60;
-	f->b[ip + 6] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
-	f->b[ip + 7] = 64;
-	f->b[ip + 8] = 0xfd;
-	f->b[ip + 23] = 1;
-	f->b[ip + 24] = 0xfd;
-	f->b[ip + 39] = 2;
-	if (c->ipv6_hop) {
-		f->b[ip + 6] = 0; /* hop-by-hop */
-		put_zeros(f, 8);
-		f->b[ip + 40] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
-	}
+	if (c->ipv6_hop)
+		put_ipv6_ext(f, &next_at, IPPROTO_HOPOPTS);
+	set_ipv6_next(f, next_at, l4_proto(c));
 	build_l4(f, c);
-	set_be16(f->b, ip + 4, (__u16)(f->len - ip - 40));
+	set_ipv6_len(f, ip, 0);
 }
 
 static void build_frame(struct frame *f, const struct fault_case *c)
@@ -243,8 +186,8 @@ static void build_frame(struct frame *f, const struct fault_case *c)
 		build_ipv6(f, c);
 	else
 		put_zeros(f, 28); /* an ARP body */
-	if (c->l3 != L3_ARP)
-		set_udp_csum(f, c);
+	if (c->l3 != L3_ARP && !c->zero_csum && l4_proto(c) == IPPROTO_UDP)
+		set_udp_csum(f, c->l3 == L3_IPV6);
 	put_zeros(f, (size_t)c->pad);
 	if (c->truncate)
 		f->len = (size_t)c->truncate;
@@ -517,7 +460,7 @@ static void corruption_covers_payload(void **state)
 	struct frame in, out;
 	int i, pos;
 
-	load_prog(0, PCT(100), FIX_CSUM, 99);
+	load_prog(0, PCT(100), P2PKP_FAULT_F_FIX_CSUM, 99);
 	build_frame(&in, &c);
 	for (i = 0; i < 2000; i++) {
 		assert_int_equal(run_frame(&in, &out), XDP_PASS);

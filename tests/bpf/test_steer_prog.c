@@ -65,8 +65,6 @@ struct steer_case {
 	enum counter want;
 };
 
-#define IPPROTO_HOP 0
-
 static const struct steer_case cases[] = {
 	{"ipv4 p2pkp datagram", L3_IPV4, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_NO_SOCKET},
@@ -131,13 +129,14 @@ static const struct steer_case cases[] = {
 	 .want = C_TOO_SHORT},
 	{"ipv6 wrong port", L3_IPV6, .dport = 7472, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_PASSED},
-	{"ipv6 hop-by-hop", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP}, .payload = 64,
+	{"ipv6 hop-by-hop", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOPOPTS}, .payload = 64,
 	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
 	{"ipv6 hop-by-hop, routing, dest-opts", L3_IPV6, .n_ext = 3,
-	 .ext = {IPPROTO_HOP, IPPROTO_ROUTING, IPPROTO_DSTOPTS}, .payload = 64,
+	 .ext = {IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS}, .payload = 64,
 	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
 	{"ipv6 five extension headers", L3_IPV6, .n_ext = 5,
-	 .ext = {IPPROTO_HOP, IPPROTO_DSTOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_DSTOPTS},
+	 .ext = {IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
+		 IPPROTO_DSTOPTS},
 	 .payload = 64, .want_action = XDP_PASS, .want = C_PASSED},
 	{"ipv6 fragment header", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_FRAGMENT}, .payload = 64,
 	 .want_action = XDP_PASS, .want = C_FRAGMENTS},
@@ -148,13 +147,13 @@ static const struct steer_case cases[] = {
 	 .want = C_PASSED},
 	{"ipv6 payload length past frame", L3_IPV6, .payload = 64, .ip_len_delta = 1,
 	 .want_action = XDP_PASS, .want = C_MALFORMED},
-	{"ipv6 extension past payload length", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP},
+	{"ipv6 extension past payload length", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOPOPTS},
 	 .payload = 0, .ip_len_delta = -16, .want_action = XDP_PASS, .want = C_MALFORMED},
 	{"ipv6 udp length past payload", L3_IPV6, .payload = 64, .udp_len_delta = 8,
 	 .want_action = XDP_PASS, .want = C_MALFORMED},
 	{"truncated ipv6 header", L3_IPV6, .payload = 64, .truncate = 14 + 30,
 	 .want_action = XDP_PASS, .want = C_MALFORMED},
-	{"truncated ipv6 extension", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOP}, .payload = 64,
+	{"truncated ipv6 extension", L3_IPV6, .n_ext = 1, .ext = {IPPROTO_HOPOPTS}, .payload = 64,
 	 .truncate = 14 + 40 + 1, .want_action = XDP_PASS, .want = C_MALFORMED},
 	{"ipv6 in QinQ", L3_IPV6, .vlan_tags = 2, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_NO_SOCKET},
@@ -164,58 +163,42 @@ static const struct steer_case cases[] = {
 
 /* --- frame builder -------------------------------------------------------- */
 
-static size_t build_udp(struct frame *f, const struct steer_case *c)
+static __u8 l4_proto(const struct steer_case *c)
 {
-	size_t off = f->len;
+	return c->l4_proto ? c->l4_proto : IPPROTO_UDP;
+}
 
-	if ((c->l4_proto ? c->l4_proto : IPPROTO_UDP) != IPPROTO_UDP) {
+static void build_l4(struct frame *f, const struct steer_case *c)
+{
+	if (l4_proto(c) != IPPROTO_UDP) {
 		put_zeros(f, 20 + (size_t)c->payload); /* a TCP header's worth */
-		return off;
+		return;
 	}
-	put_be16(f, 40000);
-	put_be16(f, c->dport ? c->dport : TEST_PORT);
-	put_be16(f, (__u16)(8 + c->payload + c->udp_len_delta));
-	put_be16(f, 0);
+	put_udp(f, c->dport ? c->dport : TEST_PORT, c->payload, c->udp_len_delta);
 	put_zeros(f, (size_t)c->payload);
-	return off;
 }
 
 static void build_ipv4(struct frame *f, const struct steer_case *c)
 {
-	size_t ip = f->len, hlen = 20 + 4 * (size_t)c->ipv4_opt_words;
-	int ihl = c->ipv4_ihl ? c->ipv4_ihl : (int)(hlen / 4);
+	size_t ip = put_ipv4(f, l4_proto(c), c->ipv4_frag_off, c->ipv4_opt_words);
+	int ihl = c->ipv4_ihl ? c->ipv4_ihl : 5 + c->ipv4_opt_words;
 	int version = c->ipv4_version ? c->ipv4_version : 4;
 
-	put_zeros(f, hlen);
 	f->b[ip] = (__u8)(version << 4 | ihl);
-	set_be16(f->b, ip + 6, c->ipv4_frag_off);
-	f->b[ip + 8] = 64;
-	f->b[ip + 9] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
-	memcpy(f->b + ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	build_udp(f, c);
-	set_be16(f->b, ip + 2, (__u16)(f->len - ip + c->ip_len_delta));
+	build_l4(f, c);
+	set_ipv4_len(f, ip, c->ip_len_delta);
 }
 
 static void build_ipv6(struct frame *f, const struct steer_case *c)
 {
-	size_t ip = f->len, prev_next = ip + 6;
+	size_t ip = put_ipv6(f), next_at = ip + 6;
 	int i;
 
-	put_zeros(f, 40);
-	f->b[ip] = 0x60;
-	f->b[ip + 7] = 64;
-	f->b[ip + 8] = 0xfd; /* fd00::1 */
-	f->b[ip + 23] = 1;
-	f->b[ip + 24] = 0xfd; /* fd00::2 */
-	f->b[ip + 39] = 2;
-	for (i = 0; i < c->n_ext; i++) {
-		f->b[prev_next] = c->ext[i];
-		prev_next = f->len;
-		put_zeros(f, 8); /* next header, length 0 (8 bytes), options */
-	}
-	f->b[prev_next] = c->l4_proto ? c->l4_proto : IPPROTO_UDP;
-	build_udp(f, c);
-	set_be16(f->b, ip + 4, (__u16)(f->len - ip - 40 + c->ip_len_delta));
+	for (i = 0; i < c->n_ext; i++)
+		put_ipv6_ext(f, &next_at, c->ext[i]);
+	set_ipv6_next(f, next_at, l4_proto(c));
+	build_l4(f, c);
+	set_ipv6_len(f, ip, c->ip_len_delta);
 }
 
 static void build_frame(struct frame *f, const struct steer_case *c)

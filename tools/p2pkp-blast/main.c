@@ -38,13 +38,6 @@
 #define RX_POLL_MS	   100
 #define PATTERN_SPAN	   256
 
-static const struct p2pkp_enum_val backend_vals[] = {
-	{"auto", P2PKP_BACKEND_AUTO},
-	{"xdp", P2PKP_BACKEND_XDP},
-	{"socket", P2PKP_BACKEND_SOCKET},
-	{NULL, 0},
-};
-
 static __u8 pattern[PATTERN_SPAN + BLAST_MAX_SIZE];
 
 static void init_pattern(void)
@@ -110,7 +103,7 @@ struct recv_cfg {
 		 .offset = offsetof(cfg_t, backend),                                               \
 		 .metavar = "B",                                                                   \
 		 .help = "Transport; auto is AF_XDP, else UDP sockets",                            \
-		 .enum_vals = backend_vals},                                                       \
+		 .enum_vals = p2pkp_backend_vals},                                                 \
 		{.name = "count",                                                                  \
 		 .short_name = 'n',                                                                \
 		 .type = P2PKP_OPT_UINT,                                                           \

@@ -11,12 +11,12 @@
 #include <net/if.h>
 #include <stdbool.h>
 
+#include "p2pkp_shared.h" /* P2PKP_FAULT_F_*, shared with the program */
 #include "xdp_prog.h"
 
 #define FAULT_PROG_NAME	   "p2pkp_fault"
 #define FAULT_STATS_MAP	   "fault_stats"
 #define FAULT_RNG_MAP	   "fault_rng"
-#define FAULT_F_FIX_CSUM   1U /* as in the BPF program */
 #define FAULT_PPM	   1000000U
 #define FAULT_MAX_COUNTERS 16
 
@@ -24,7 +24,7 @@ struct fault_params {
 	__u16 port; /* host order */
 	__u32 drop_ppm;
 	__u32 corrupt_ppm;
-	__u32 flags; /* FAULT_F_* */
+	__u32 flags; /* P2PKP_FAULT_F_* */
 	__u64 seed;
 };
 
@@ -32,12 +32,8 @@ struct fault_params {
 struct fault_info {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
-	__u32 prog_id;
-	__u32 attached_id; /* the program on the device, when it is not ours */
-	enum xdp_attach_mode mode;
-	bool multiprog;
+	struct p2pkp_xdp_found prog; /* also attached_id: the program there when not ours */
 	struct fault_params params;
-	int prog_fd;
 	int stats_fd;
 	int rodata_fd;
 	int rng_fd;

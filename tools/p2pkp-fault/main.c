@@ -97,7 +97,7 @@ static int load_params(const struct load_cfg *cfg, struct fault_params *p)
 	memset(p, 0, sizeof(*p));
 	p->port = (__u16)cfg->port;
 	p->seed = 1;
-	p->flags = cfg->fix_csum ? FAULT_F_FIX_CSUM : 0;
+	p->flags = cfg->fix_csum ? P2PKP_FAULT_F_FIX_CSUM : 0;
 	if (p2pkp_parse_pct("drop", cfg->drop, &p->drop_ppm) ||
 	    p2pkp_parse_pct("corrupt", cfg->corrupt, &p->corrupt_ppm) ||
 	    p2pkp_parse_seed(cfg->seed, &p->seed))
@@ -134,9 +134,11 @@ static int cmd_load(int argc, char **argv)
 	}
 	pr_info("%s: fault program %u %s (%s mode), UDP port %u, drop %g%%, corrupt %g%%%s, "
 		"seed %" PRIu64 "\n",
-		cfg.dev, info.prog_id, replaced ? "replaced" : "loaded", p2pkp_mode_name(info.mode),
-		params.port, params.drop_ppm / 10000.0, params.corrupt_ppm / 10000.0,
-		params.flags & FAULT_F_FIX_CSUM ? " (checksum fixed)" : "", (uint64_t)params.seed);
+		cfg.dev, info.prog.prog_id, replaced ? "replaced" : "loaded",
+		p2pkp_mode_name(info.prog.mode), params.port, params.drop_ppm / 10000.0,
+		params.corrupt_ppm / 10000.0,
+		params.flags & P2PKP_FAULT_F_FIX_CSUM ? " (checksum fixed)" : "",
+		(uint64_t)params.seed);
 	fault_info_close(&info);
 	return 0;
 }
@@ -207,9 +209,9 @@ static void print_stats_text(const struct fault_info *info, const struct fault_c
 
 	printf("%s: fault program %u, %s mode, UDP port %u, drop %g%%, corrupt %g%% (checksum "
 	       "%s), seed %" PRIu64 "\n",
-	       info->ifname, info->prog_id, p2pkp_mode_name(info->mode), p->port,
+	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode), p->port,
 	       p->drop_ppm / 10000.0, p->corrupt_ppm / 10000.0,
-	       p->flags & FAULT_F_FIX_CSUM ? "fixed" : "stale", (uint64_t)p->seed);
+	       p->flags & P2PKP_FAULT_F_FIX_CSUM ? "fixed" : "stale", (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
 		printf("  %-10s %llu\n", c->names[i], (unsigned long long)c->values[i]);
 }
@@ -222,8 +224,9 @@ static void print_stats_json(const struct fault_info *info, const struct fault_c
 	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\",\"port\":%u,"
 	       "\"drop_ppm\":%u,\"corrupt_ppm\":%u,\"fix_csum\":%s,\"seed\":%" PRIu64
 	       ",\"counters\":{",
-	       info->ifname, info->prog_id, p2pkp_mode_name(info->mode), p->port, p->drop_ppm,
-	       p->corrupt_ppm, p->flags & FAULT_F_FIX_CSUM ? "true" : "false", (uint64_t)p->seed);
+	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode), p->port,
+	       p->drop_ppm, p->corrupt_ppm, p->flags & P2PKP_FAULT_F_FIX_CSUM ? "true" : "false",
+	       (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", c->names[i],
 		       (unsigned long long)c->values[i]);

@@ -59,7 +59,7 @@ static const struct p2pkp_map_slot fault_maps[] = {
 void fault_info_close(struct fault_info *info)
 {
 	p2pkp_xdp_maps_close(fault_maps, info);
-	p2pkp_close_fd(&info->prog_fd);
+	p2pkp_close_fd(&info->prog.prog_fd);
 }
 
 static int read_params(struct fault_info *info)
@@ -73,7 +73,7 @@ static int read_params(struct fault_info *info)
 		return -errno;
 	if (minfo.value_size != sizeof(ro)) {
 		pr_warn("%s: fault program %u was built from other sources than this tool\n",
-			info->ifname, info->prog_id);
+			info->ifname, info->prog.prog_id);
 		return -EPROTO;
 	}
 	if (bpf_map_lookup_elem(info->rodata_fd, &key, &ro))
@@ -88,19 +88,13 @@ static int read_params(struct fault_info *info)
 
 int fault_find(const char *ifname, struct fault_info *info)
 {
-	struct p2pkp_xdp_found found;
 	int err;
 
 	memset(info, 0, sizeof(*info));
 	p2pkp_xdp_maps_init(fault_maps, info);
 	snprintf(info->ifname, sizeof(info->ifname), "%s", ifname);
 	err = p2pkp_xdp_find_maps(ifname, FAULT_PROG_NAME, "fault program's maps", fault_maps, info,
-				  &info->ifindex, &found);
-	info->prog_id = found.prog_id;
-	info->attached_id = found.attached_id;
-	info->mode = found.mode;
-	info->multiprog = found.multiprog;
-	info->prog_fd = found.prog_fd;
+				  &info->ifindex, &info->prog);
 	if (!err)
 		err = read_params(info);
 	if (err)
@@ -209,21 +203,21 @@ int fault_load(const char *ifname, const struct fault_params *params, enum xdp_a
 	err = fault_find(ifname, &old);
 	if (err && err != -ENOENT)
 		return err;
-	if (err == -ENOENT && old.attached_id) {
+	if (err == -ENOENT && old.prog.attached_id) {
 		pr_warn("%s: another XDP program (id %u) is attached; unload it first\n", ifname,
-			old.attached_id);
+			old.prog.attached_id);
 		return -EEXIST;
 	}
 	if (!err) {
 		/* Replace atomically in the mode it has; a mode change needs a detach. */
-		if (mode != XDP_MODE_UNSPEC && mode != old.mode) {
+		if (mode != XDP_MODE_UNSPEC && mode != old.prog.mode) {
 			pr_warn("%s: the fault program is attached in %s mode; unload it first\n",
-				ifname, p2pkp_mode_name(old.mode));
+				ifname, p2pkp_mode_name(old.prog.mode));
 			err = -EEXIST;
 			goto out_close_old;
 		}
-		mode = old.mode;
-		old_fd = old.prog_fd;
+		mode = old.prog.mode;
+		old_fd = old.prog.prog_fd;
 	}
 	err = open_skel(params, &skel);
 	if (err) {
@@ -243,19 +237,6 @@ out_close_old:
 	return err;
 }
 
-/* Detaches exactly the program found, not whatever replaced it meanwhile. */
-static int detach_found(const struct fault_info *info)
-{
-	struct p2pkp_xdp_found found = {
-		.prog_id = info->prog_id,
-		.mode = info->mode,
-		.multiprog = info->multiprog,
-		.prog_fd = info->prog_fd,
-	};
-
-	return p2pkp_xdp_detach(info->ifindex, FAULT_PROG_NAME, &found);
-}
-
 int fault_unload(const char *ifname)
 {
 	struct fault_info info;
@@ -266,9 +247,7 @@ int fault_unload(const char *ifname)
 		pr_warn("%s: the fault program is not loaded\n", ifname);
 	if (err)
 		return err;
-	err = detach_found(&info);
-	if (err)
-		pr_warn("%s: cannot detach the fault program: %s\n", ifname, strerror(-err));
+	err = p2pkp_xdp_detach(ifname, info.ifindex, FAULT_PROG_NAME, "fault program", &info.prog);
 	fault_info_close(&info);
 	return err;
 }

@@ -14,9 +14,7 @@
 #include "p2pkp_shared.h"
 #include "relay.h"
 
-#define MAX_VLAN_TAGS	 2
-#define MAX_IPV6_EXT_HDR 4
-#define UDP_HLEN	 8
+#define UDP_HLEN 8
 
 static __u16 be16_at(const __u8 *p)
 {
@@ -32,7 +30,7 @@ static size_t skip_l2(const __u8 *f, size_t len, __u16 *proto)
 	if (len < ETH_HLEN)
 		return 0;
 	*proto = be16_at(f + 12);
-	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+	for (i = 0; i < P2PKP_MAX_VLAN_TAGS; i++) {
 		if (*proto != ETH_P_8021Q && *proto != ETH_P_8021AD)
 			break;
 		if (off + 4 > len)
@@ -75,7 +73,7 @@ static size_t ipv6_udp(const __u8 *f, size_t len, size_t off, size_t *l4_len)
 		return 0;
 	next = f[off + 6];
 	off += 40;
-	for (i = 0; i < MAX_IPV6_EXT_HDR; i++) {
+	for (i = 0; i < P2PKP_MAX_IPV6_EXT_HDRS; i++) {
 		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS)
 			break;
 		if (off + 2 > len)

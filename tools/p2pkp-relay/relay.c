@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "frame.h" /* the Internet checksum */
 #include "log.h"
 #include "relay.h"
 
@@ -193,9 +194,8 @@ static void close_ports(struct relay *r)
 static void finish_csum(__u8 *buf, size_t len)
 {
 	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf;
-	size_t start = le16toh(vh->csum_start), field, i;
+	size_t start = le16toh(vh->csum_start), field;
 	__u8 *f = buf + VNET_HLEN;
-	__u32 sum = 0;
 	__u16 csum;
 
 	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
@@ -204,14 +204,10 @@ static void finish_csum(__u8 *buf, size_t len)
 	field = start + le16toh(vh->csum_offset);
 	if (start >= len || field + 2 > len)
 		return;
-	for (i = start; i + 1 < len; i += 2)
-		sum += (__u32)f[i] << 8 | f[i + 1];
-	if ((len - start) & 1)
-		sum += (__u32)f[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
+	csum = (__u16)~p2pkp_csum_fold(p2pkp_csum_partial(f + start, len - start, 0));
 	/* As skb_checksum_help(): a computed zero goes out as 0xffff. */
-	csum = (__u16)~sum ? (__u16)~sum : 0xffff;
+	if (!csum)
+		csum = 0xffff;
 	f[field] = csum >> 8;
 	f[field + 1] = csum & 0xff;
 	vh->flags &= ~VIRTIO_NET_HDR_F_NEEDS_CSUM;

@@ -28,12 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "netpath.h"
 #include "options.h"
 #include "steer.h"
 
-#define EXIT_USAGE	  2
 #define TCPB_MAGIC	  "P2PKTCPB"
 #define TCPB_HDR_LEN	  24
 #define TCPB_DEFAULT_PORT 7472
@@ -52,15 +52,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse(const struct p2pkp_cmd *cmd, int argc, char **argv, void *cfg)
-{
-	int err = p2pkp_parse_opts(cmd, argc, argv, cfg);
-
-	if (err == P2PKP_PARSE_HELP)
-		return 0;
-	return err ? EXIT_USAGE : -1;
-}
-
 /* Bounds every blocking send/recv/connect on fd by secs. */
 static int set_timeouts(int fd, unsigned int secs)
 {
@@ -70,25 +61,6 @@ static int set_timeouts(int fd, unsigned int secs)
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 		return -errno;
 	return 0;
-}
-
-static socklen_t to_sockaddr(const struct p2pkp_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(a->port);
-		s6->sin6_addr = a->ip.v6;
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(a->port);
-	s4->sin_addr = a->ip.v4;
-	return sizeof(*s4);
 }
 
 /* Writes or reads exactly len bytes of a header; 0 or a negative errno. */
@@ -212,7 +184,7 @@ static int wait_peer_close(int fd)
 static int conn_run(struct conn *c)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(&c->to, &ss);
+	socklen_t sl = p2pkp_addr_to_sockaddr(&c->to, c->to.family, &ss);
 	__u8 hdr[TCPB_HDR_LEN];
 	__u64 be;
 	off_t off = (off_t)c->off;
@@ -339,7 +311,7 @@ static int cmd_send(int argc, char **argv)
 	int ret, err;
 	size_t i;
 
-	ret = parse(&send_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&send_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		goto out;
 	if (cfg.verbose)
@@ -656,7 +628,7 @@ static int cmd_recv(int argc, char **argv)
 	double secs = 0;
 	int ret, lfd, fd, err;
 
-	ret = parse(&recv_cmd, argc, argv, &cfg);
+	ret = p2pkp_parse_or_exit(&recv_cmd, argc, argv, &cfg);
 	if (ret >= 0)
 		return ret;
 	if (cfg.verbose)
@@ -694,21 +666,15 @@ static void usage(FILE *out)
 		"splice on the receiver. 'p2pkp-tcpbench COMMAND --help' lists the options.\n");
 }
 
+static const struct p2pkp_subcommand subcommands[] = {
+	{"recv", "Receive one file over TCP", cmd_recv},
+	{"send", "Send one file over TCP to each receiver", cmd_send},
+	{NULL, NULL, NULL},
+};
+
 int main(int argc, char **argv)
 {
 	p2pkp_hook_lib_logging();
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "recv"))
-		return cmd_recv(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "send"))
-		return cmd_send(argc - 1, argv + 1);
-	pr_warn("p2pkp-tcpbench: unknown command '%s' (recv or send)\n", argv[1]);
-	return EXIT_USAGE;
+	return p2pkp_run_subcommand("p2pkp-tcpbench", subcommands, usage, "recv or send", argc,
+				    argv);
 }

@@ -119,7 +119,8 @@ static int parse_senders(const struct recv_cfg *cfg, struct p2pkp_addr *from)
 	}
 	for (i = 0; i < cfg->from.n; i++) {
 		if (p2pkp_addr_parse(cfg->from.v[i], 0, &from[i], &why)) {
-			pr_warn("recv: bad --from '%s': %s\n", cfg->from.v[i], why);
+			pr_warn("recv: bad --from '%s': %s%s\n", cfg->from.v[i], why,
+				strchr(cfg->from.v[i], '%') ? "; name the device with --dev" : "");
 			return -EINVAL;
 		}
 	}

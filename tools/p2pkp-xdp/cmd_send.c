@@ -26,13 +26,6 @@ struct send_cfg {
 	bool verbose;
 };
 
-const struct p2pkp_enum_val p2pkp_backend_vals[] = {
-	{"auto", P2PKP_BACKEND_AUTO},
-	{"xdp", P2PKP_BACKEND_XDP},
-	{"socket", P2PKP_BACKEND_SOCKET},
-	{NULL, 0},
-};
-
 static const struct p2pkp_option send_opts[] = {
 	{.name = "dev",
 	 .short_name = 'd',
@@ -119,7 +112,8 @@ static int parse_receivers(const struct send_cfg *cfg, struct p2pkp_addr *to)
 	}
 	for (i = 0; i < cfg->to.n; i++) {
 		if (p2pkp_addr_parse(cfg->to.v[i], (__u16)cfg->port, &to[i], &why)) {
-			pr_warn("send: bad receiver '%s': %s\n", cfg->to.v[i], why);
+			pr_warn("send: bad receiver '%s': %s%s\n", cfg->to.v[i], why,
+				strchr(cfg->to.v[i], '%') ? "; name the device with --dev" : "");
 			return -EINVAL;
 		}
 	}

@@ -68,6 +68,11 @@ int cmd_load(int argc, char **argv)
 	if (!p2pkp_require_root("load", P2PKP_ROOT_FOR_XDP))
 		return 1;
 	err = p2pkp_steer_load(cfg.dev, cfg.port, cfg.mode, &attached);
+	if (err == -EEXIST && !p2pkp_steer_find(cfg.dev, &info)) {
+		pr_warn("%s: 'p2pkp-xdp unload %s' first to steer another port\n", cfg.dev,
+			cfg.dev);
+		p2pkp_steer_info_close(&info);
+	}
 	if (err)
 		return 1;
 	err = p2pkp_steer_find(cfg.dev, &info);
@@ -75,9 +80,9 @@ int cmd_load(int argc, char **argv)
 		pr_warn("%s: steering program vanished after loading\n", cfg.dev);
 		return 1;
 	}
-	pr_info("%s: steering program %u %s (%s mode%s), UDP port %u\n", cfg.dev, info.prog_id,
-		attached ? "loaded" : "already loaded", p2pkp_mode_name(info.mode),
-		info.multiprog ? ", multiprog" : "", cfg.port);
+	pr_info("%s: steering program %u %s (%s mode%s), UDP port %u\n", cfg.dev, info.prog.prog_id,
+		attached ? "loaded" : "already loaded", p2pkp_mode_name(info.prog.mode),
+		info.prog.multiprog ? ", multiprog" : "", cfg.port);
 	p2pkp_steer_info_close(&info);
 	return 0;
 }
@@ -189,8 +194,8 @@ static void print_status_text(const struct p2pkp_steer_info *info,
 {
 	size_t i;
 
-	printf("%s: prog %u, %s mode%s, UDP port %u\n", info->ifname, info->prog_id,
-	       p2pkp_mode_name(info->mode), info->multiprog ? " (multiprog)" : "",
+	printf("%s: prog %u, %s mode%s, UDP port %u\n", info->ifname, info->prog.prog_id,
+	       p2pkp_mode_name(info->prog.mode), info->prog.multiprog ? " (multiprog)" : "",
 	       ntohs(info->cfg.port));
 	for (i = 0; i < N_COUNTERS; i++)
 		printf("  %-10s %llu\n", counter_fields[i].name,
@@ -204,8 +209,8 @@ static void print_status_json(const struct p2pkp_steer_info *info,
 
 	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\","
 	       "\"multiprog\":%s,\"port\":%u,\"counters\":{",
-	       info->ifname, info->prog_id, p2pkp_mode_name(info->mode),
-	       info->multiprog ? "true" : "false", ntohs(info->cfg.port));
+	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode),
+	       info->prog.multiprog ? "true" : "false", ntohs(info->cfg.port));
 	for (i = 0; i < N_COUNTERS; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", counter_fields[i].name,
 		       (unsigned long long)counter_value(s, &counter_fields[i]));

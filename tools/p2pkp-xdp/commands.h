@@ -13,6 +13,4 @@ int cmd_status(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 
-extern const struct p2pkp_enum_val p2pkp_backend_vals[];
-
 #endif /* P2PKP_COMMANDS_H */
