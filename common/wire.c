@@ -85,6 +85,9 @@ static const struct {
 	[0x18] = {"FROM", P2PKP_IT_FROM},
 	[0x19] = {"DIGEST", P2PKP_IT_DIGEST},
 	[0x1a] = {"BLOCK_SUM", P2PKP_IT_BLOCK_SUM},
+	[0x1b] = {"RECEIVED", P2PKP_IT_RECEIVED},
+	[0x1c] = {"RX_TIME", P2PKP_IT_RX_TIME},
+	[0x1d] = {"RX_DROPS", P2PKP_IT_RX_DROPS},
 };
 #define N_ITEM_DEFS (sizeof(item_defs) / sizeof(item_defs[0]))
 
@@ -812,6 +815,9 @@ static const struct field status_fields[] = {
 	FLD(P2PKP_IT_FROM, K_U64, 0, struct p2pkp_status, from),
 	FLD(P2PKP_IT_SCAN_END, K_U64, F_MAND, struct p2pkp_status, scan_end),
 	{P2PKP_IT_MISSING, K_RANGES, 0, 0},
+	FLD(P2PKP_IT_RECEIVED, K_U64, 0, struct p2pkp_status, received),
+	FLD(P2PKP_IT_RX_TIME, K_U64, 0, struct p2pkp_status, rx_time_ns),
+	FLD(P2PKP_IT_RX_DROPS, K_U64, 0, struct p2pkp_status, rx_drops),
 };
 
 static const struct field file_req_fields[] = {
@@ -1088,6 +1094,11 @@ int p2pkp_build_status(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, __u16 com
 			p2pkp_put_be64(p + 16 * i, ranges[i].start);
 			p2pkp_put_be64(p + 16 * i + 8, ranges[i].end);
 		}
+	}
+	if (st->rx_time_ns) {
+		p2pkp_enc_put_u64(e, P2PKP_IT_RECEIVED, st->received);
+		p2pkp_enc_put_u64(e, P2PKP_IT_RX_TIME, st->rx_time_ns);
+		p2pkp_enc_put_u64(e, P2PKP_IT_RX_DROPS, st->rx_drops);
 	}
 	return p2pkp_enc_finish(e);
 }

@@ -112,6 +112,9 @@ enum p2pkp_item {
 	P2PKP_IT_FROM = 0x0018,	       /* __be64: status window starts here, not at CUM */
 	P2PKP_IT_DIGEST = 0x0019,      /* 16 bytes: XXH3-128 of the file's block sums */
 	P2PKP_IT_BLOCK_SUM = 0x001a,   /* __be64: CRC-64/XZ of a DATA block's offset and payload */
+	P2PKP_IT_RECEIVED = 0x001b,    /* __be64: DATA payload bytes accepted in the session */
+	P2PKP_IT_RX_TIME = 0x001c,     /* __be64: the receiver's clock, ns, when it reported */
+	P2PKP_IT_RX_DROPS = 0x001d,    /* __be64: datagrams its kernel dropped for it so far */
 };
 
 /* --- Result codes carried in RESULT items --------------------------------------- */
@@ -357,6 +360,10 @@ struct p2pkp_status {
 	__u32 nranges;	    /* missing ranges, sorted, disjoint, within the window */
 	const __u8 *ranges; /* wire form; read with p2pkp_status_range() */
 	__u64 from;	    /* start of the window; decoded: cum if absent; sent only if > cum */
+	/* Delivery, for the sender's rate: all three sent when rx_time_ns != 0. */
+	__u64 received;	  /* DATA payload bytes accepted in this session, all files */
+	__u64 rx_time_ns; /* the receiver's monotonic clock when it reported */
+	__u64 rx_drops;	  /* datagrams the receiver's kernel dropped, since it started */
 };
 
 /* STATUS and VERIFY requests. */

@@ -39,6 +39,8 @@ struct p2pkp_send_opts {
 	enum p2pkp_backend backend;
 	__u64 max_rate_bps;   /* 0: no ceiling */
 	__u64 start_rate_bps; /* 0: default */
+	__u64 fixed_rate_bps; /* non-zero: exactly this rate, no adaptation */
+	__u64 min_rate_bps;   /* non-zero: fail a receiver that takes less for 3 s */
 	__u32 block_size;     /* 0: from the path MTU */
 	__u32 giveup_ms;      /* 0: P2PKP_GIVEUP_MS */
 	/* Called about every 250 ms while the session runs, and once at the end. */

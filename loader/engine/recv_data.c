@@ -59,6 +59,7 @@ static bool on_data(struct receiver *r, struct session *s, const struct p2pkp_ms
 	}
 	if (!r->nheld)
 		r->batch_since_ns = p2pkp_now_ns();
+	s->received += d->len;
 	r->held[r->nheld++] = *rx;
 	sl->dirty = sl->unsaved = true;
 	if (p2pkp_wbatch_add(r->wb, sl->f, d->offset, d->payload, d->len, d->sum) == 1 ||

@@ -61,6 +61,7 @@ struct session {
 	__u64 last_save_ns;
 	__u64 start_ns;
 	__u64 bytes;
+	__u64 received; /* DATA payload bytes accepted (RECEIVED in REPORTs) */
 	__u32 files_ok, files_failed;
 };
 

@@ -53,6 +53,7 @@ void rcv_send_status(struct receiver *r, struct session *s, __u32 msgid, __u16 c
 		     __u64 from)
 {
 	struct p2pkp_range ranges[P2PKP_MAX_RANGES];
+	struct p2pkp_transport_stats ts;
 	const struct p2pkp_bitmap *bm;
 	struct p2pkp_status st = {.file = file};
 	struct slot *sl = &s->slots[file];
@@ -70,6 +71,11 @@ void rcv_send_status(struct receiver *r, struct session *s, __u32 msgid, __u16 c
 		/* Complete, or nothing to hold: everything counts as held. */
 		st.cum = st.from = st.scan_end = p2pkp_blocks(sl->size, s->block_size);
 	}
+	/* What arrived, on our clock: the sender's rate follows it (protocol.md 9.1). */
+	p2pkp_transport_stats(r->t, &ts);
+	st.received = s->received;
+	st.rx_time_ns = p2pkp_now_ns();
+	st.rx_drops = ts.rx_dropped;
 	p2pkp_enc_init(&e, buf, sizeof(buf));
 	rcv_send_msg(r, &s->peer, buf,
 		     p2pkp_build_status(&e, s->linkid, msgid, command, &st, ranges));

@@ -149,6 +149,65 @@ static __u64 batch_wait_ns(struct sender *s)
 	return p2pkp_pacer_delay_ns(&s->pacer, snd_tx_batch(s) * s->data_len);
 }
 
+/* Is p still being sent data (new blocks or repairs)? */
+static bool peer_taking_data(const struct sender *s, const struct peer *p)
+{
+	if (p->state != PEER_ACTIVE)
+		return false;
+	for (__u32 f = 0; f < s->fl.n; f++)
+		if (p->files[f].state == PF_SEND)
+			return true;
+	return false;
+}
+
+/* Say once that p no longer sets the rate; fail it if it stays under the minimum rate. */
+static void check_peer_pace(struct sender *s, struct peer *p, __u64 now)
+{
+	const __u64 mbit = 1000 * 1000;
+
+	if (p->rate.straggler && !p->straggler_said) {
+		pr_info("%s: takes %llu Mbit/s, far behind the others (%llu): it no longer sets the "
+			"rate\n",
+			p->name, (unsigned long long)(p->rate.bw_bps / mbit),
+			(unsigned long long)(s->rate.best_bps / mbit));
+		p->straggler_said = true;
+	}
+	if (!s->o->min_rate_bps || p->state != PEER_ACTIVE || !p->rate.bw_bps)
+		return;
+	if (p->rate.bw_bps >= s->o->min_rate_bps) {
+		p->below_min_since_ns = 0;
+		return;
+	}
+	if (!p->below_min_since_ns)
+		p->below_min_since_ns = now;
+	else if (now - p->below_min_since_ns >= P2PKP_RATE_SLOW_NS)
+		snd_peer_fail(p, P2PKP_R_TIMEOUT,
+			      "takes %llu Mbit/s, below the minimum rate of %llu",
+			      (unsigned long long)(p->rate.bw_bps / mbit),
+			      (unsigned long long)(s->o->min_rate_bps / mbit));
+}
+
+/* Once per controller interval: the rate from what the receivers took (ratectl.h). */
+static void adjust_rate(struct sender *s, __u64 now)
+{
+	__u32 i;
+
+	if (now - s->rate.interval_start_ns < P2PKP_RATE_INTERVAL_NS)
+		return;
+	for (i = 0; i < s->npeers; i++)
+		s->rate_active[i] = peer_taking_data(s, &s->peer[i]);
+	if (!p2pkp_ratectl_adjust(&s->rate, s->rate_peers, s->rate_active, s->npeers, now))
+		return;
+	p2pkp_pacer_set_rate(&s->pacer, s->rate.rate_bps);
+	pr_debug("rate %llu Mbit/s: bottleneck %llu, best receiver %llu (%s)\n",
+		 (unsigned long long)(s->rate.rate_bps / 1000000),
+		 (unsigned long long)(s->rate.btl_bps / 1000000),
+		 (unsigned long long)(s->rate.best_bps / 1000000),
+		 s->rate.mode == P2PKP_RATE_STARTUP ? "startup" : "probing");
+	for (i = 0; i < s->npeers; i++)
+		check_peer_pace(s, &s->peer[i], now);
+}
+
 static void run(struct sender *s)
 {
 	__u64 now = p2pkp_now_ns(), wait_ns;
@@ -176,7 +235,7 @@ static void run(struct sender *s)
 		for (i = 0; i < s->npeers; i++)
 			snd_run_timers(s, &s->peer[i], now);
 		stalled = !snd_pump_data(s, now);
-		p2pkp_pacer_adjust(&s->pacer, now);
+		adjust_rate(s, now);
 		p2pkp_tx_flush(s->t);
 		report_progress(s, now, false);
 	}
@@ -269,6 +328,7 @@ static int setup_peers(struct sender *s)
 		p->addr = s->o->to[i];
 		p2pkp_addr_str(&p->addr, p->name, sizeof(p->name));
 		p->res = &s->res->peer[i];
+		s->rate_peers[i] = &p->rate;
 		snprintf(p->res->addr, sizeof(p->res->addr), "%s", p->name);
 		p2pkp_reqs_init(&p->reqs);
 		p2pkp_rtt_init(&p->rtt);
@@ -363,8 +423,10 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 		 s->block_size, p2pkp_transport_name(s->t));
 
 	s->start_ns = p2pkp_now_ns();
-	p2pkp_pacer_init(&s->pacer, o->start_rate_bps ? o->start_rate_bps : START_RATE_BPS,
-			 o->max_rate_bps, (__u64)TX_BATCH_MIN * s->data_len, s->start_ns);
+	p2pkp_ratectl_init(&s->rate, o->fixed_rate_bps ?: o->start_rate_bps ?: START_RATE_BPS,
+			   o->max_rate_bps, o->fixed_rate_bps != 0, s->start_ns);
+	p2pkp_pacer_init(&s->pacer, s->rate.rate_bps, (__u64)TX_BATCH_MIN * s->data_len,
+			 s->start_ns);
 	run(s);
 
 	res->bytes = s->fl.total_bytes;

@@ -93,6 +93,7 @@ void snd_apply_status(struct sender *s, struct peer *p, const struct p2pkp_statu
 	struct p2pkp_range r;
 	__u32 i;
 
+	p2pkp_ratectl_sample(&s->rate, &p->rate, st->received, st->rx_time_ns, st->rx_drops);
 	if (st->file >= s->fl.n)
 		return;
 	pf = &p->files[st->file];
@@ -116,7 +117,6 @@ void snd_apply_status(struct sender *s, struct peer *p, const struct p2pkp_statu
 	if (tail && st->nranges == P2PKP_MAX_RANGES)
 		snd_status_req(s, p, st->file, st->scan_end, p2pkp_now_ns());
 	if (added) {
-		p2pkp_pacer_note_lost(&s->pacer, added);
 		if (st->file < p->resend_hint)
 			p->resend_hint = st->file;
 	}
@@ -445,7 +445,6 @@ __u32 snd_pump_data(struct sender *s, __u64 now)
 		if (n <= 0)
 			break;
 		p2pkp_pacer_consume(&s->pacer, (__u32)n * s->data_len);
-		p2pkp_pacer_note_sent(&s->pacer, (__u64)n);
 		queued += (__u32)n;
 	}
 	return queued;

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "filelist.h"
 #include "pacer.h"
+#include "ratectl.h"
 #include "ranges.h"
 #include "reqs.h"
 #include "wire.h"
@@ -60,6 +61,9 @@ struct peer {
 	__u64 last_heard_ns;
 	__u32 resend_hint; /* lowest file that may have blocks to resend */
 	struct p2pkp_peer_result *res;
+	struct p2pkp_rate_peer rate; /* its delivery samples */
+	bool straggler_said;	     /* told the operator it is far behind */
+	__u64 below_min_since_ns;    /* under --min-rate since then, 0: not */
 };
 
 struct fd_slot {
@@ -97,6 +101,9 @@ struct sender {
 	struct fd_slot fds[FD_CACHE];
 	__u64 fd_clock;
 	struct p2pkp_pacer pacer;
+	struct p2pkp_ratectl rate;
+	struct p2pkp_rate_peer *rate_peers[P2PKP_MAX_RECEIVERS];
+	bool rate_active[P2PKP_MAX_RECEIVERS];
 	__u64 next_progress_ns;
 	__u64 start_ns;
 	__u64 sent_bytes;

@@ -413,7 +413,7 @@ static void test_builders_refuse_bad_input(void **state)
 	_Alignas(8) __u8 buf[4096];
 	struct p2pkp_files f = {1, {{0, 0644, 1, 0, {0}, TXT("../etc/passwd")}}};
 	struct p2pkp_result_msg r = {P2PKP_R_OK, P2PKP_FILE_NONE, {(const __u8 *)"a\0b", 3}};
-	struct p2pkp_status st = {0, 0, 10, P2PKP_MAX_RANGES + 1, NULL, 0};
+	struct p2pkp_status st = {.scan_end = 10, .nranges = P2PKP_MAX_RANGES + 1};
 	struct p2pkp_range rg[P2PKP_MAX_RANGES + 1] = {{0}};
 	struct p2pkp_enc e;
 
@@ -488,7 +488,7 @@ static void test_status_range_accessor(void **state)
 {
 	_Alignas(8) __u8 buf[512];
 	struct p2pkp_range rg[3] = {{5, 6}, {10, 20}, {1ULL << 40, (1ULL << 40) + 7}};
-	struct p2pkp_status st = {7, 5, (1ULL << 40) + 9, 3, NULL, 0};
+	struct p2pkp_status st = {.file = 7, .cum = 5, .scan_end = (1ULL << 40) + 9, .nranges = 3};
 	struct p2pkp_range r;
 	struct p2pkp_msg m;
 	struct p2pkp_enc e;

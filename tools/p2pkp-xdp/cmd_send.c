@@ -19,6 +19,8 @@ struct send_cfg {
 	struct p2pkp_str_list paths;
 	unsigned int port;
 	const char *rate;
+	const char *fixed_rate;
+	const char *min_rate;
 	unsigned int block_size;
 	int backend;
 	unsigned int timeout;
@@ -56,6 +58,17 @@ static const struct p2pkp_option send_opts[] = {
 	 .metavar = "RATE",
 	 .help = "Most bits per second to send, all receivers together (e.g. 800M, 2G); "
 		 "default: as fast as the receivers keep up"},
+	{.name = "fixed-rate",
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct send_cfg, fixed_rate),
+	 .metavar = "RATE",
+	 .help = "Send at exactly RATE, without adapting to the receivers (for a link you know)"},
+	{.name = "min-rate",
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct send_cfg, min_rate),
+	 .metavar = "RATE",
+	 .help = "Fail a receiver that takes less than RATE for 3 s (default: serve every "
+		 "receiver; one far behind the others no longer sets the rate)"},
 	{.name = "block-size",
 	 .short_name = 'b',
 	 .type = P2PKP_OPT_UINT,
@@ -150,6 +163,16 @@ static void draw_progress(const struct p2pkp_send_progress *p, void *ctx)
 	if (p->final)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Parse a rate option given as text; 0 and nothing to do when it was not given. */
+static int rate_opt(const char *name, const char *text, __u64 *bps)
+{
+	if (!text || !parse_rate(text, bps))
+		return 0;
+	pr_warn("send: bad --%s '%s': expected bits per second from 100k to 1000G, e.g. 800M\n",
+		name, text);
+	return -EINVAL;
 }
 
 /* The goodput as a JSON value: null when nothing was moved. */
@@ -257,10 +280,12 @@ int cmd_send(int argc, char **argv)
 		goto out_free_opts;
 	p2pkp_apply_verbosity(cfg.verbose);
 	ret = EXIT_USAGE;
-	if (cfg.rate && parse_rate(cfg.rate, &o.max_rate_bps)) {
-		pr_warn("send: bad --rate '%s': expected bits per second from 100k to 1000G, "
-			"e.g. 800M\n",
-			cfg.rate);
+	if (rate_opt("rate", cfg.rate, &o.max_rate_bps) ||
+	    rate_opt("fixed-rate", cfg.fixed_rate, &o.fixed_rate_bps) ||
+	    rate_opt("min-rate", cfg.min_rate, &o.min_rate_bps))
+		goto out_free_opts;
+	if (o.fixed_rate_bps && o.max_rate_bps) {
+		pr_warn("send: --fixed-rate and --rate exclude each other\n");
 		goto out_free_opts;
 	}
 	if (parse_receivers(&cfg, to))
