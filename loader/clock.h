@@ -23,6 +23,12 @@ static inline long long p2pkp_now_ms(void)
 	return (long long)(p2pkp_now_ns() / NSEC_PER_MSEC);
 }
 
+/* Monotonic seconds, for tools that report rates and durations. */
+static inline double p2pkp_now_s(void)
+{
+	return (double)p2pkp_now_ns() / NSEC_PER_SEC;
+}
+
 /* Sleep ns nanoseconds on the same clock; a signal may end it early. */
 static inline void p2pkp_sleep_ns(__u64 ns)
 {

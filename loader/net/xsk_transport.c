@@ -457,7 +457,7 @@ void p2pkp_xsk_drain_tx(struct xsk_transport *x)
 		kick(x);
 		reap(x);
 		if (x->tx_nfree < x->tx_frames)
-			usleep(1000);
+			p2pkp_sleep_ns(NSEC_PER_MSEC);
 	}
 }
 

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/in.h>
@@ -482,6 +483,21 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * The generator's state is per CPU and BPF_PROG_TEST_RUN runs on the caller's
+ * CPU: a test that moved between CPUs would compare two different sequences.
+ */
+static void pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "# cannot pin to one CPU: %s\n", strerror(errno));
+}
+
 int main(void)
 {
 	static const struct {
@@ -497,6 +513,7 @@ int main(void)
 	size_t i, n = 0;
 
 	libbpf_set_print(quiet_print);
+	pin_to_one_cpu();
 	for (i = 0; i < N_CASES; i++, n++) {
 		tests[n] =
 			(struct CMUnitTest)cmocka_unit_test_prestate(run_case, (void *)&cases[i]);

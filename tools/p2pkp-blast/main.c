@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "log.h"
 #include "netpath.h"
@@ -52,14 +53,6 @@ static void init_pattern(void)
 static const __u8 *pattern_of(__u64 seq)
 {
 	return pattern + (seq % PATTERN_SPAN);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void print_stats_json(const struct p2pkp_transport_stats *st)
@@ -208,7 +201,7 @@ static void tally_one(struct rx_tally *t, const struct p2pkp_rx_msg *m, __u64 co
 		return;
 	}
 	t->linkid = be64toh(h->linkid);
-	t->last = now_s();
+	t->last = p2pkp_now_s();
 	if (!t->any)
 		t->first = t->last;
 	if (t->seen[seq / 8] & (1u << (seq % 8))) {
@@ -277,18 +270,18 @@ static void receive_until_done(const struct recv_cfg *cfg, struct p2pkp_transpor
 			       struct rx_tally *t, __u64 *bytes)
 {
 	struct p2pkp_rx_msg msgs[RX_BATCH];
-	double deadline = now_s() + cfg->timeout, last_rx = 0;
+	double deadline = p2pkp_now_s() + cfg->timeout, last_rx = 0;
 	int n, i;
 
-	while (!p2pkp_stop_requested && t->received < cfg->count && now_s() < deadline) {
+	while (!p2pkp_stop_requested && t->received < cfg->count && p2pkp_now_s() < deadline) {
 		n = p2pkp_rx_burst(tr, msgs, RX_BATCH, RX_POLL_MS);
 		if (n < 0) {
 			pr_warn("recv: %s\n", strerror(-n));
 			return;
 		}
 		if (n > 0)
-			last_rx = now_s();
-		else if (cfg->idle && last_rx > 0 && now_s() - last_rx > cfg->idle)
+			last_rx = p2pkp_now_s();
+		else if (cfg->idle && last_rx > 0 && p2pkp_now_s() - last_rx > cfg->idle)
 			return;
 		for (i = 0; i < n; i++) {
 			tally_one(t, &msgs[i], cfg->count);
@@ -433,14 +426,10 @@ static void fill_msg(__u8 *data, __u32 size, __u64 seq, __u64 linkid)
 
 static void sleep_until(double t)
 {
-	double d = t - now_s();
-	struct timespec ts;
+	double d = t - p2pkp_now_s();
 
-	if (d <= 0)
-		return;
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
+	if (d > 0)
+		p2pkp_sleep_ns((__u64)(d * NSEC_PER_SEC));
 }
 
 /* Queues one message, flushing to free a buffer when all are in flight. */
@@ -451,7 +440,7 @@ static int send_one(struct p2pkp_transport *tr, const struct send_cfg *cfg,
 	int err;
 
 	while ((err = p2pkp_tx_get(tr, &buf)) == -EAGAIN) {
-		if (p2pkp_stop_requested || now_s() >= deadline)
+		if (p2pkp_stop_requested || p2pkp_now_s() >= deadline)
 			return -ETIMEDOUT;
 		err = p2pkp_tx_flush(tr);
 		if (err < 0)
@@ -473,7 +462,7 @@ static int send_one(struct p2pkp_transport *tr, const struct send_cfg *cfg,
 static int send_all(struct p2pkp_transport *tr, const struct send_cfg *cfg,
 		    const struct p2pkp_addr *to, double *secs)
 {
-	double start = now_s(), deadline = start + cfg->timeout;
+	double start = p2pkp_now_s(), deadline = start + cfg->timeout;
 	__u64 seq;
 	int err;
 
@@ -489,7 +478,7 @@ static int send_all(struct p2pkp_transport *tr, const struct send_cfg *cfg,
 				return err;
 		}
 	}
-	*secs = now_s() - start;
+	*secs = p2pkp_now_s() - start;
 	return 0;
 }
 

@@ -24,18 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "frame.h" /* the Internet checksum */
 #include "log.h"
 #include "relay.h"
 
-#define VNET_HLEN    sizeof(struct virtio_net_hdr)
-#define MAX_FRAME    (VNET_HLEN + 65536)
-#define MAX_HELD     256
-#define SOCK_BUF     (8 << 20)
-#define POLL_MAX_MS  100
-#define NSEC_PER_MS  1000000ULL
-#define NSEC_PER_SEC 1000000000ULL
+#define VNET_HLEN   sizeof(struct virtio_net_hdr)
+#define MAX_FRAME   (VNET_HLEN + 65536)
+#define MAX_HELD    256
+#define SOCK_BUF    (8 << 20)
+#define POLL_MAX_MS 100
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -60,14 +59,6 @@ struct relay {
 	unsigned int n_held;
 	__u8 *buf;
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
-}
 
 static __u64 splitmix64(__u64 *state)
 {
@@ -246,7 +237,7 @@ static bool hold(struct relay *r, int out, const __u8 *buf, size_t len)
 	h->len = len;
 	h->out = out;
 	h->countdown = r->p->reorder_depth;
-	h->deadline_ns = now_ns() + r->p->reorder_timeout_ms * NSEC_PER_MS;
+	h->deadline_ns = p2pkp_now_ns() + r->p->reorder_timeout_ms * NSEC_PER_MSEC;
 	r->n_held++;
 	return true;
 }
@@ -269,7 +260,7 @@ static void passed_by(struct relay *r, int out)
 
 static void release_expired(struct relay *r)
 {
-	__u64 now = now_ns();
+	__u64 now = p2pkp_now_ns();
 	unsigned int i = 0;
 
 	while (i < r->n_held) {
@@ -381,7 +372,7 @@ static bool port_failed(struct relay *r, int i)
 /* Milliseconds poll() may sleep: until the next hold deadline or the end. */
 static int poll_timeout(const struct relay *r, __u64 end_ns)
 {
-	__u64 now = now_ns(), until = now + POLL_MAX_MS * NSEC_PER_MS;
+	__u64 now = p2pkp_now_ns(), until = now + POLL_MAX_MS * NSEC_PER_MSEC;
 	unsigned int i;
 
 	for (i = 0; i < r->n_held; i++)
@@ -389,17 +380,17 @@ static int poll_timeout(const struct relay *r, __u64 end_ns)
 			until = r->held[i].deadline_ns;
 	if (end_ns && end_ns < until)
 		until = end_ns;
-	return until <= now ? 0 : (int)((until - now + NSEC_PER_MS - 1) / NSEC_PER_MS);
+	return until <= now ? 0 : (int)((until - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
 }
 
 static int loop(struct relay *r)
 {
-	__u64 end_ns = r->p->duration_s ? now_ns() + r->p->duration_s * NSEC_PER_SEC : 0;
+	__u64 end_ns = r->p->duration_s ? p2pkp_now_ns() + r->p->duration_s * NSEC_PER_SEC : 0;
 	struct pollfd pfd[2] = {{.fd = r->fd[0], .events = POLLIN},
 				{.fd = r->fd[1], .events = POLLIN}};
 	int i;
 
-	while (!p2pkp_stop_requested && (!end_ns || now_ns() < end_ns)) {
+	while (!p2pkp_stop_requested && (!end_ns || p2pkp_now_ns() < end_ns)) {
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, poll_timeout(r, end_ns)) < 0 && errno != EINTR) {
 			pr_warn("poll: %s\n", strerror(errno));

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "log.h"
 #include "netpath.h"
@@ -43,14 +44,6 @@
 #define PIPE_SIZE	  (1u << 20)
 #define SENDFILE_CHUNK	  (1u << 30)
 #define DEFAULT_TIMEOUT_S 60
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Bounds every blocking send/recv/connect on fd by secs. */
 static int set_timeouts(int fd, unsigned int secs)
@@ -255,7 +248,7 @@ static int send_file(const struct send_cfg *cfg, const struct p2pkp_addr *to, si
 	struct conn *conns = calloc(nconn, sizeof(*conns));
 	pthread_t *tids = calloc(nconn, sizeof(*tids));
 	__u64 span = size / cfg->streams;
-	double t0 = now_s();
+	double t0 = p2pkp_now_s();
 	int err = 0;
 
 	if (!conns || !tids) {
@@ -294,7 +287,7 @@ static int send_file(const struct send_cfg *cfg, const struct p2pkp_addr *to, si
 				conns[i].to.port, conns[i].what, strerror(-err));
 		}
 	}
-	*secs = now_s() - t0;
+	*secs = p2pkp_now_s() - t0;
 	free(conns);
 	free(tids);
 	return err;
@@ -595,7 +588,7 @@ static int recv_file(const struct recv_cfg *cfg, int lfd, int fd, double *secs, 
 			break;
 		}
 		if (!i)
-			t0 = now_s();
+			t0 = p2pkp_now_s();
 		conns[i] = (struct rconn){.sock = s, .fd = fd, .splice = cfg->splice};
 		if (pthread_create(&tids[i], NULL, rconn_thread, &conns[i])) {
 			close(s);
@@ -616,7 +609,7 @@ static int recv_file(const struct recv_cfg *cfg, int lfd, int fd, double *secs, 
 				strerror(-err));
 		}
 	}
-	*secs = t0 ? now_s() - t0 : 0;
+	*secs = t0 ? p2pkp_now_s() - t0 : 0;
 	return err;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "log.h"
 #include "steer.h"
@@ -269,14 +270,13 @@ static int show_all(bool json)
 
 static int watch_one(const struct status_cfg *cfg)
 {
-	struct timespec ts = {.tv_sec = cfg->interval};
 	unsigned int n;
 	int err;
 
 	p2pkp_install_stop_handler();
 	for (n = 0; !p2pkp_stop_requested && (cfg->count == 0 || n < cfg->count); n++) {
 		if (n)
-			nanosleep(&ts, NULL);
+			p2pkp_sleep_ns((__u64)cfg->interval * NSEC_PER_SEC);
 		err = show_one(cfg->dev, cfg->json);
 		if (err == -ENOENT)
 			print_not_loaded(cfg->dev, cfg->json);
