@@ -6,6 +6,8 @@
 #define STARTUP_ROUNDS 3		    /* intervals without 25 % growth end startup */
 #define PROBE_CYCLE    8		    /* intervals per probe cycle */
 
+static void set_pacing(struct p2pkp_ratectl *c);
+
 void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps, bool fixed,
 			__u64 now_ns)
 {
@@ -17,6 +19,8 @@ void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps,
 	c->rate_bps = start_bps < c->max_bps ? start_bps : c->max_bps;
 	if (!fixed && c->rate_bps < P2PKP_RATE_FLOOR_BPS)
 		c->rate_bps = P2PKP_RATE_FLOOR_BPS;
+	c->reach_pct = 100;
+	set_pacing(c);
 }
 
 void p2pkp_ratectl_sample(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *p, __u64 received,
@@ -158,6 +162,41 @@ static void probe(struct p2pkp_ratectl *c, __u64 btl)
 	set_rate(c, rate);
 }
 
+void p2pkp_ratectl_sent(struct p2pkp_ratectl *c, __u64 bytes)
+{
+	c->sent_bytes += bytes;
+}
+
+/*
+ * A sender sharing its CPU wakes late and sends less than its pacing rate
+ * allows; following delivery, the rate would then shrink with every interval
+ * (what was delivered is what was sent). Its pacing rate is therefore the
+ * rate divided by the share it reached lately (at least half), so that what
+ * it actually sends is the rate. Intervals it was busy waiting for answers
+ * (less than a quarter of the rate went out) say nothing about that share.
+ */
+static void update_pacing(struct p2pkp_ratectl *c, __u64 elapsed_ns)
+{
+	__u64 sent_bps = (__u64)((unsigned __int128)c->sent_bytes * 8 * NSEC_PER_SEC / elapsed_ns);
+	__u64 pct;
+
+	c->sent_bytes = 0;
+	if (c->mode != P2PKP_RATE_FIXED && c->pacing_bps && sent_bps * 4 >= c->pacing_bps) {
+		pct = sent_bps * 100 / c->pacing_bps;
+		pct = pct > 100 ? 100 : pct < 50 ? 50 : pct;
+		c->reach_pct = (3 * c->reach_pct + (__u32)pct) / 4;
+	}
+}
+
+static void set_pacing(struct p2pkp_ratectl *c)
+{
+	__u64 bps = c->rate_bps;
+
+	if (c->mode != P2PKP_RATE_FIXED)
+		bps = bps / c->reach_pct * 100;
+	c->pacing_bps = bps < c->max_bps ? bps : c->max_bps;
+}
+
 bool p2pkp_ratectl_adjust(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *const *peers,
 			  const bool *active, __u32 n, __u64 now_ns)
 {
@@ -165,15 +204,17 @@ bool p2pkp_ratectl_adjust(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *const
 
 	if (now_ns - c->interval_start_ns < P2PKP_RATE_INTERVAL_NS)
 		return false;
+	update_pacing(c, now_ns - c->interval_start_ns);
 	c->interval_start_ns = now_ns;
 	btl = c->mode == P2PKP_RATE_FIXED ? 0 : bottleneck(c, peers, active, n, now_ns);
 	c->round++;
-	if (!btl)
-		return true; /* fixed, or nothing measured yet: keep the rate */
-	c->btl_bps = btl;
-	if (c->mode == P2PKP_RATE_STARTUP)
-		startup(c, btl);
-	else
-		probe(c, btl);
+	if (btl) { /* else fixed, or nothing measured yet: keep the rate */
+		c->btl_bps = btl;
+		if (c->mode == P2PKP_RATE_STARTUP)
+			startup(c, btl);
+		else
+			probe(c, btl);
+	}
+	set_pacing(c);
 	return true;
 }

@@ -48,9 +48,12 @@ enum p2pkp_rate_mode {
 
 struct p2pkp_ratectl {
 	enum p2pkp_rate_mode mode;
-	__u64 rate_bps; /* what to pace at now */
-	__u64 max_bps;	/* ceiling: --rate, else P2PKP_RATE_CEIL_BPS */
-	__u64 round;	/* intervals since start */
+	__u64 rate_bps;	  /* what should go out, all receivers together */
+	__u64 pacing_bps; /* what to pace at so that it does (rate / reach_pct) */
+	__u32 reach_pct;  /* share of its pacing rate the sender reached lately */
+	__u64 sent_bytes; /* DATA bytes let through in this interval */
+	__u64 max_bps;	  /* ceiling: --rate, else P2PKP_RATE_CEIL_BPS */
+	__u64 round;	  /* intervals since start */
 	__u64 interval_start_ns;
 	__u64 btl_bps;	   /* bottleneck as of the last interval, 0 before any sample */
 	__u64 best_bps;	   /* the best receiver's bandwidth, same interval */
@@ -63,6 +66,8 @@ struct p2pkp_ratectl {
 /* fixed: send at start_bps exactly, no adaptation (--fixed-rate). max_bps 0: no ceiling. */
 void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps, bool fixed,
 			__u64 now_ns);
+/* Bytes of DATA let through the pacer. */
+void p2pkp_ratectl_sent(struct p2pkp_ratectl *c, __u64 bytes);
 /* One REPORT's delivery items (RECEIVED, RX_TIME, RX_DROPS) from receiver p. */
 void p2pkp_ratectl_sample(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *p, __u64 received,
 			  __u64 rx_time_ns, __u64 rx_drops);

@@ -91,7 +91,7 @@ static void report_progress(struct sender *s, __u64 now, bool final)
 	s->next_progress_ns = now + PROGRESS_NS;
 	pr->total_bytes = s->fl.total_bytes;
 	pr->elapsed_ns = now - s->start_ns;
-	pr->rate_bps = s->pacer.rate_bps;
+	pr->rate_bps = s->rate.rate_bps;
 	pr->sent_bytes = s->sent_bytes;
 	pr->final = final;
 	pr->npeers = s->npeers;
@@ -198,9 +198,10 @@ static void adjust_rate(struct sender *s, __u64 now)
 		s->rate_active[i] = peer_taking_data(s, &s->peer[i]);
 	if (!p2pkp_ratectl_adjust(&s->rate, s->rate_peers, s->rate_active, s->npeers, now))
 		return;
-	p2pkp_pacer_set_rate(&s->pacer, s->rate.rate_bps);
-	pr_debug("rate %llu Mbit/s: bottleneck %llu, best receiver %llu (%s)\n",
+	p2pkp_pacer_set_rate(&s->pacer, s->rate.pacing_bps);
+	pr_debug("rate %llu Mbit/s (paced at %llu): bottleneck %llu, best receiver %llu (%s)\n",
 		 (unsigned long long)(s->rate.rate_bps / 1000000),
+		 (unsigned long long)(s->rate.pacing_bps / 1000000),
 		 (unsigned long long)(s->rate.btl_bps / 1000000),
 		 (unsigned long long)(s->rate.best_bps / 1000000),
 		 s->rate.mode == P2PKP_RATE_STARTUP ? "startup" : "probing");
@@ -425,14 +426,14 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 	s->start_ns = p2pkp_now_ns();
 	p2pkp_ratectl_init(&s->rate, o->fixed_rate_bps ?: o->start_rate_bps ?: START_RATE_BPS,
 			   o->max_rate_bps, o->fixed_rate_bps != 0, s->start_ns);
-	p2pkp_pacer_init(&s->pacer, s->rate.rate_bps, (__u64)TX_BATCH_MIN * s->data_len,
+	p2pkp_pacer_init(&s->pacer, s->rate.pacing_bps, (__u64)TX_BATCH_MIN * s->data_len,
 			 s->start_ns);
 	run(s);
 
 	res->bytes = s->fl.total_bytes;
 	res->files = s->fl.n;
 	res->seconds = (double)(p2pkp_now_ns() - s->start_ns) / NSEC_PER_SEC;
-	res->final_rate_bps = s->pacer.rate_bps;
+	res->final_rate_bps = s->rate.rate_bps;
 	account_files(s);
 	if (s->bad_msgs)
 		pr_debug("ignored %llu malformed or stray datagrams\n",

@@ -445,6 +445,7 @@ __u32 snd_pump_data(struct sender *s, __u64 now)
 		if (n <= 0)
 			break;
 		p2pkp_pacer_consume(&s->pacer, (__u32)n * s->data_len);
+		p2pkp_ratectl_sent(&s->rate, (__u64)n * s->data_len);
 		queued += (__u32)n;
 	}
 	return queued;

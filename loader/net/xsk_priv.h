@@ -87,6 +87,8 @@ extern const struct p2pkp_transport_ops p2pkp_xsk_ops;
 void p2pkp_xsk_refill(struct xsk_transport *x, struct xsk_queue *q);
 /* Sends what is queued and waits, boundedly, for every TX frame to come back. */
 void p2pkp_xsk_drain_tx(struct xsk_transport *x);
+/* Say, at debug level, what the kernel dropped on each queue. */
+void p2pkp_xsk_log_drops(const struct xsk_transport *x);
 
 /* xsk_setup.c */
 void p2pkp_xsk_close(struct p2pkp_transport *t);

@@ -280,6 +280,7 @@ void p2pkp_xsk_close(struct p2pkp_transport *t)
 {
 	struct xsk_transport *x = to_xsk(t);
 
+	p2pkp_xsk_log_drops(x);
 	if (x->nq && x->q[0].xsk)
 		p2pkp_xsk_drain_tx(x);
 	xsk_free(x);

@@ -418,34 +418,49 @@ static int xsk_tx_flush(struct p2pkp_transport *t)
 	return err ? err : (int)sent;
 }
 
+/* The kernel's counters of queue i; false when it has none. */
+static bool queue_stats(const struct xsk_transport *x, __u32 i, struct xdp_statistics *ks,
+			socklen_t *len)
+{
+	*len = sizeof(*ks);
+	memset(ks, 0, sizeof(*ks));
+	return x->q[i].fd >= 0 && !getsockopt(x->q[i].fd, SOL_XDP, XDP_STATISTICS, ks, len);
+}
+
 /*
  * Frames the kernel could not deliver to our rings (RX ring full, fill ring
  * empty, invalid descriptors) count as dropped, like the frames we reject.
+ * Asked with every REPORT, so it stays quiet; p2pkp_xsk_log_drops() says it once.
  */
 static void xsk_kernel_stats(const struct p2pkp_transport *t, struct p2pkp_transport_stats *st)
 {
 	const struct xsk_transport *x = (const struct xsk_transport *)t;
 	struct xdp_statistics ks;
 	socklen_t len;
-	__u32 i;
 
-	for (i = 0; i < x->nq; i++) {
-		len = sizeof(ks);
-		memset(&ks, 0, sizeof(ks));
-		if (x->q[i].fd < 0 || getsockopt(x->q[i].fd, SOL_XDP, XDP_STATISTICS, &ks, &len))
+	for (__u32 i = 0; i < x->nq; i++) {
+		if (!queue_stats(x, i, &ks, &len))
 			continue;
-		pr_debug(
-			"queue %u: kernel dropped %llu (invalid %llu, RX ring full %llu, fill ring "
-			"empty %llu)\n",
-			x->q[i].qid, (unsigned long long)ks.rx_dropped,
-			(unsigned long long)ks.rx_invalid_descs,
-			(unsigned long long)ks.rx_ring_full,
-			(unsigned long long)ks.rx_fill_ring_empty_descs);
 		/* rx_dropped already counts the fill-ring-empty drops of copy mode. */
 		st->rx_dropped += ks.rx_dropped + ks.rx_invalid_descs;
 		if (len >= offsetof(struct xdp_statistics, rx_ring_full) + sizeof(__u64))
 			st->rx_dropped += ks.rx_ring_full;
 	}
+}
+
+void p2pkp_xsk_log_drops(const struct xsk_transport *x)
+{
+	struct xdp_statistics ks;
+	socklen_t len;
+
+	for (__u32 i = 0; i < x->nq; i++)
+		if (queue_stats(x, i, &ks, &len))
+			pr_debug("queue %u: kernel dropped %llu (invalid %llu, RX ring full %llu, "
+				 "fill ring empty %llu)\n",
+				 x->q[i].qid, (unsigned long long)ks.rx_dropped,
+				 (unsigned long long)ks.rx_invalid_descs,
+				 (unsigned long long)ks.rx_ring_full,
+				 (unsigned long long)ks.rx_fill_ring_empty_descs);
 }
 
 void p2pkp_xsk_drain_tx(struct xsk_transport *x)

@@ -38,69 +38,69 @@ second_sender_then_kill() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# shared_out_transfer OUT FILE TAG: two receivers on b serve OUT (port 7000 over
+# AF_XDP, 7001 over sockets) and sender A sends FILE to the first at 20 Mbit/s;
+# returns once A's partial exists. Sets R1, R2 and A (PIDs); logs in $WORK/TAG-*.
+shared_out_transfer() {
+	local out=$1 file=$2 tag=$3
+	start_recv b "$out" "$WORK/$tag-r1.log" --port 7000
+	R1=$RECV_PID
+	start_recv b "$out" "$WORK/$tag-r2.log" --port 7001 --backend socket
+	R2=$RECV_PID
+	bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --port 7000 \
+		--to 10.77.0.2:7000 --rate "$(mbit 20)" --json "$file" \
+		>"$WORK/$tag-a.json" 2>"$WORK/$tag-a.log"
+	A=$BG_PID
+	wait_for 10 has_partial "$out" || fail "$tag: A never started: $(cat "$WORK/$tag-a.log")"
+}
+
 # Two receivers share one output directory; while sender A sends a file to one,
 # sender B announces the same file to the other and is killed. Five times: A's
 # copy is byte-exact, or A fails; never "verified" with other content.
 test_second_session_cannot_corrupt_a_transfer() {
-	local src work i rc out
+	local src i rc out
 	two_hosts
 	src=$(new_tmpdir)
-	work=$(new_tmpdir)
+	WORK=$(new_tmpdir)
 	random_file "$src/shared.bin" $(mib 3)
 	for i in 1 2 3 4 5; do
-		out="$work/out$i"
-		RECV_DEV=veth0 start_recv b "$out" "$work/r1-$i.log" --port 7000
-		local r1=$RECV_PID
-		start_recv b "$out" "$work/r2-$i.log" --port 7001 --backend socket
-		local r2=$RECV_PID
-		bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --port 7000 \
-			--to 10.77.0.2:7000 --rate "$(mbit 20)" --json "$src/shared.bin" \
-			>"$work/a-$i.json" 2>"$work/a-$i.log"
-		local a=$BG_PID
-		wait_for 10 has_partial "$out" || fail "A never started: $(cat "$work/a-$i.log")"
-		second_sender_then_kill a 7003 10.77.0.2:7001 "$src/shared.bin" "$work/b-$i.log" \
-			"$work/r2-$i.log" 1
+		out="$WORK/out$i"
+		shared_out_transfer "$out" "$src/shared.bin" "run$i"
+		second_sender_then_kill a 7003 10.77.0.2:7001 "$src/shared.bin" "$WORK/run$i-b.log" \
+			"$WORK/run$i-r2.log" 1
 		rc=0
-		wait "$a" || rc=$?
+		wait "$A" || rc=$?
 		if [ "$rc" -eq 0 ]; then
 			cmp "$src/shared.bin" "$out/shared.bin" ||
 				fail "run $i: A exited 0 but the published file differs"
-			assert_eq "$(json_field "$work/a-$i.json" result)" ok "run $i: A's result"
+			assert_eq "$(json_field "$WORK/run$i-a.json" result)" ok "run $i: A's result"
 		fi
-		RECV_PID=$r1
-		wait_recv || [ "$rc" -ne 0 ] || fail "run $i: receiver 1 failed: $(cat "$work/r1-$i.log")"
-		kill "$r2" 2>/dev/null || true
-		wait "$r2" 2>/dev/null || true
-		[ "$rc" -eq 0 ] || fail "run $i: A failed ($rc) though B was refused: $(cat "$work/a-$i.log")"
+		RECV_PID=$R1
+		wait_recv || [ "$rc" -ne 0 ] || fail "run $i: receiver 1 failed: $(cat "$WORK/run$i-r1.log")"
+		kill "$R2" 2>/dev/null || true
+		wait "$R2" 2>/dev/null || true
+		[ "$rc" -eq 0 ] || fail "run $i: A failed ($rc) though B was refused: $(cat "$WORK/run$i-a.log")"
 	done
 }
 
 # A session that keeps re-announcing the identity of a file being received
 # (four senders started and killed in a row) does not damage the transfer.
 test_reannounced_identity_leaves_transfer_intact() {
-	local src work i
+	local src i
 	two_hosts
 	src=$(new_tmpdir)
-	work=$(new_tmpdir)
+	WORK=$(new_tmpdir)
 	random_file "$src/busy.bin" $(mib 6)
-	start_recv b "$work/out" "$work/r1.log" --port 7000
-	local r1=$RECV_PID
-	start_recv b "$work/out" "$work/r2.log" --port 7001 --backend socket
-	local r2=$RECV_PID
-	bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --port 7000 \
-		--to 10.77.0.2:7000 --rate "$(mbit 20)" --json "$src/busy.bin" \
-		>"$work/a.json" 2>"$work/a.log"
-	local a=$BG_PID
-	wait_for 10 has_partial "$work/out" || fail "A never started"
+	shared_out_transfer "$WORK/out" "$src/busy.bin" busy
 	for i in 1 2 3 4; do
 		second_sender_then_kill a $((7010 + i)) 10.77.0.2:7001 "$src/busy.bin" \
-			"$work/b$i.log" "$work/r2.log" "$i"
+			"$WORK/b$i.log" "$WORK/busy-r2.log" "$i"
 	done
-	wait "$a" || fail "A failed: $(cat "$work/a.log")"
-	cmp "$src/busy.bin" "$work/out/busy.bin" || fail "the published file differs"
-	RECV_PID=$r1
-	wait_recv || fail "receiver 1 failed: $(cat "$work/r1.log")"
-	kill "$r2" 2>/dev/null || true
+	wait "$A" || fail "A failed: $(cat "$WORK/busy-a.log")"
+	cmp "$src/busy.bin" "$WORK/out/busy.bin" || fail "the published file differs"
+	RECV_PID=$R1
+	wait_recv || fail "receiver 1 failed: $(cat "$WORK/busy-r1.log")"
+	kill "$R2" 2>/dev/null || true
 }
 
 # A file that is already there is not sent again and nothing is claimed to have
@@ -141,19 +141,13 @@ test_published_file_is_never_written_again() {
 # A partial whose data was changed behind the receiver's back (as a planted one
 # would be) is not trusted on resume: the damaged blocks are fetched again.
 test_damaged_partial_is_refetched() {
-	local src work a
+	local src work
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
 	random_file "$src/planted.bin" $(mib 16)
 	start_recv b "$work/out" "$work/r1.log" --timeout 2
-	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate "$(mbit 40)" --timeout 5 \
-		"$src/planted.bin" >/dev/null 2>&1
-	a=$BG_PID
-	wait_for 20 has_state "$work/out" ||
-		fail "no resume state was saved"
-	kill -KILL "$a"
-	wait "$a" 2>/dev/null || true
+	send_then_kill "$src/planted.bin" 40 20 has_state "$work/out"
 	wait_recv && fail "receiver reported success without the sender"
 	# Overwrite the start of the partial, which the state claims as held.
 	dd if=/dev/zero of="$(partial_file "$work/out")" bs=65536 count=4 conv=notrunc status=none

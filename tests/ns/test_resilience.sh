@@ -73,21 +73,13 @@ test_receiver_restart_resumes() {
 
 # The sender dies: nothing appears under its final name; sending again resumes.
 test_sender_killed_then_resent() {
-	local src work send_pid written
+	local src work written
 	two_hosts
 	src=$(new_tmpdir)
 	work=$(new_tmpdir)
 	random_file "$src/again.bin" $(mib 32)
 	start_recv b "$work/out" "$work/recv1.log" --timeout 2
-	# No timeout wrapper: the kill must reach the sender itself. It is bounded by
-	# its rate and its own give-up timer.
-	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate "$(mbit 60)" --timeout 5 \
-		"$src/again.bin" >/dev/null 2>&1
-	send_pid=$BG_PID
-	wait_for 30 state_holds "$work/out" 10 ||
-		fail "no resume state claiming 10% of again.bin after $(scaled 30) s: $(cat "$work/recv1.log")"
-	kill -KILL "$send_pid"
-	wait "$send_pid" 2>/dev/null || true
+	send_then_kill "$src/again.bin" 60 30 state_holds "$work/out" 10
 	wait_recv && fail "receiver reported success without the sender"
 	[ ! -e "$work/out/again.bin" ] || fail "file appeared under its final name"
 	start_recv b "$work/out" "$work/recv2.log"

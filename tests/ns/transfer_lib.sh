@@ -35,6 +35,20 @@ send_to() {
 	return $rc
 }
 
+# send_then_kill FILE MBIT SECS CONDITION...: send FILE from a to 10.77.0.2 at MBIT Mbit/s,
+# wait until CONDITION holds, then kill the sender with SIGKILL (it saves and says
+# nothing) and reap it. No timeout wrapper: the kill must reach the sender itself.
+send_then_kill() {
+	local file=$1 rate=$2 secs=$3 pid
+	shift 3
+	bg_in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate "$(mbit "$rate")" --timeout 5 \
+		"$file" >/dev/null 2>&1
+	pid=$BG_PID
+	wait_for "$secs" "$@" || fail "sending $file: '$*' never held within $(scaled "$secs") s"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+
 # same_tree A B: identical files, directories (also empty ones) and file modes.
 same_tree() {
 	diff -r -x .p2pkp-partial "$1" "$2" >/dev/null ||

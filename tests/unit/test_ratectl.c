@@ -42,6 +42,8 @@ struct rate_case {
 	__u32 change_at_s;
 	__u64 lo_bps, hi_bps; /* the average rate per receiver of the last AVG_ROUNDS */
 	__u32 straggler;      /* 1 + index of the receiver that must be a straggler, 0: none */
+	__u64 sender_bps;     /* the most the sender itself manages (its CPU), 0: no limit */
+	__u32 sender_pct;     /* and it reaches only this share of its pacing rate, 0: 100 */
 };
 
 static const struct rate_case cases[] = {
@@ -54,9 +56,33 @@ static const struct rate_case cases[] = {
 	 0,
 	 4 * GBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0},
-	{"1 % random loss", 0, false, 1, {{5 * GBIT, 10000, 0, 0}}, 10, 0, 4 * GBIT, 6 * GBIT, 0},
-	{"3 % random loss", 0, false, 1, {{5 * GBIT, 30000, 0, 0}}, 10, 0, 4 * GBIT, 6 * GBIT, 0},
+	{"1 % random loss",
+	 0,
+	 false,
+	 1,
+	 {{5 * GBIT, 10000, 0, 0}},
+	 10,
+	 0,
+	 4 * GBIT,
+	 6 * GBIT,
+	 0,
+	 0,
+	 0},
+	{"3 % random loss",
+	 0,
+	 false,
+	 1,
+	 {{5 * GBIT, 30000, 0, 0}},
+	 10,
+	 0,
+	 4 * GBIT,
+	 6 * GBIT,
+	 0,
+	 0,
+	 0},
 	{"10 % random loss",
 	 0,
 	 false,
@@ -66,6 +92,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 3500 * MBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0},
 	{"20 % random loss: slower, never the floor",
 	 0,
@@ -76,6 +104,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 2800 * MBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0},
 	{"a receiver that takes 800 Mbit/s",
 	 0,
@@ -86,6 +116,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 640 * MBIT,
 	 1040 * MBIT,
+	 0,
+	 0,
 	 0},
 	{"a receiver whose kernel drops: held to what it takes",
 	 0,
@@ -96,6 +128,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 640 * MBIT,
 	 900 * MBIT,
+	 0,
+	 0,
 	 0},
 	{"--rate is a ceiling",
 	 1 * GBIT,
@@ -106,6 +140,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 700 * MBIT,
 	 1 * GBIT,
+	 0,
+	 0,
 	 0},
 	{"--fixed-rate ignores everything",
 	 0,
@@ -116,6 +152,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 START_BPS,
 	 START_BPS,
+	 0,
+	 0,
 	 0},
 	{"the bottleneck falls from 5 to 1 Gbit/s",
 	 0,
@@ -126,6 +164,8 @@ static const struct rate_case cases[] = {
 	 6,
 	 800 * MBIT,
 	 1300 * MBIT,
+	 0,
+	 0,
 	 0},
 	{"the bottleneck rises from 1 to 4 Gbit/s",
 	 0,
@@ -136,6 +176,8 @@ static const struct rate_case cases[] = {
 	 5,
 	 3 * GBIT,
 	 5 * GBIT,
+	 0,
+	 0,
 	 0},
 	{"three receivers, 10 % independent loss",
 	 0,
@@ -146,6 +188,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 3500 * MBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0},
 	{"the slowest of three sets the rate",
 	 0,
@@ -156,7 +200,33 @@ static const struct rate_case cases[] = {
 	 0,
 	 1600 * MBIT,
 	 2600 * MBIT,
+	 0,
+	 0,
 	 0},
+	{"a CPU-bound sender that reaches 80 % of its rate does not spiral down",
+	 0,
+	 false,
+	 4,
+	 {{5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}},
+	 10,
+	 0,
+	 700 * MBIT,
+	 1300 * MBIT,
+	 0,
+	 4 * GBIT,
+	 80},
+	{"a sender that reaches 70 % of its pacing rate still fills the receivers",
+	 0,
+	 false,
+	 4,
+	 {{1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}},
+	 10,
+	 0,
+	 800 * MBIT,
+	 1300 * MBIT,
+	 0,
+	 0,
+	 70},
 	{"one straggler far behind slows nobody",
 	 0,
 	 false,
@@ -166,10 +236,20 @@ static const struct rate_case cases[] = {
 	 0,
 	 4 * GBIT,
 	 6 * GBIT,
-	 4},
+	 4,
+	 0,
+	 0},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+/* What the sender really sends at a pacing rate: its CPU may not keep up. */
+static __u64 sent_rate(const struct rate_case *c, __u64 rate)
+{
+	if (c->sender_pct)
+		rate = rate / 100 * c->sender_pct;
+	return c->sender_bps && rate > c->sender_bps ? c->sender_bps : rate;
+}
 
 static void run_case(void **state)
 {
@@ -182,7 +262,7 @@ static void run_case(void **state)
 	struct p2pkp_ratectl ctl;
 
 	p2pkp_ratectl_init(&ctl, START_BPS, c->max_bps, c->fixed, now);
-	prev_rate = ctl.rate_bps;
+	prev_rate = ctl.pacing_bps;
 	for (i = 0; i < c->nrx; i++) {
 		peers[i] = &peer[i];
 		active[i] = true;
@@ -190,6 +270,10 @@ static void run_case(void **state)
 	for (r = 0; r < rounds; r++) {
 		bool later = c->change_at_s && r >= c->change_at_s * (NSEC_PER_SEC / STEP_NS);
 
+		/* What the sender got out in this interval, paced at pacing_bps. */
+		__u64 sent = sent_rate(c, (prev_rate + ctl.pacing_bps) / 2);
+
+		p2pkp_ratectl_sent(&ctl, sent / 8 * STEP_NS / NSEC_PER_SEC);
 		for (i = 0; i < c->nrx; i++) {
 			const struct rx_model *m = &c->rx[i];
 			__u64 btl = later && m->later_btl ? m->later_btl : m->btl_bps;
@@ -197,7 +281,7 @@ static void run_case(void **state)
 			 * Reports do not line up with the controller's intervals:
 			 * each covers half of the last one and half of this one.
 			 */
-			__u64 share = (prev_rate + ctl.rate_bps) / 2 / c->nrx;
+			__u64 share = sent / c->nrx;
 			__u64 took = share < btl ? share : btl;
 			__u64 got = took / 1000000 * (1000000 - m->loss_ppm);
 
@@ -210,7 +294,7 @@ static void run_case(void **state)
 					     drops[i]);
 		}
 		now += STEP_NS;
-		prev_rate = ctl.rate_bps;
+		prev_rate = ctl.pacing_bps;
 		assert_true(p2pkp_ratectl_adjust(&ctl, peers, active, c->nrx, now));
 		assert_true(ctl.rate_bps >= (c->fixed ? 1 : P2PKP_RATE_FLOOR_BPS));
 		assert_true(ctl.rate_bps <= (c->max_bps ? c->max_bps : P2PKP_RATE_CEIL_BPS));
