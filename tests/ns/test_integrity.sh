@@ -38,17 +38,19 @@ second_sender_then_kill() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# shared_out_transfer OUT FILE TAG: two receivers on b serve OUT (port 7000 over
-# AF_XDP, 7001 over sockets) and sender A sends FILE to the first at 20 Mbit/s;
-# returns once A's partial exists. Sets R1, R2 and A (PIDs); logs in $WORK/TAG-*.
+# shared_out_transfer OUT FILE TAG MBIT: two receivers on b serve OUT (port 7000
+# over AF_XDP, 7001 over sockets) and sender A sends FILE to the first at MBIT
+# Mbit/s, slowed further by the timeout scale: the other senders of the test
+# must start while A still runs, and they start slowly in an emulated VM.
+# Returns once A's partial exists. Sets R1, R2 and A (PIDs); logs in $WORK/TAG-*.
 shared_out_transfer() {
-	local out=$1 file=$2 tag=$3
+	local out=$1 file=$2 tag=$3 rate=$(($4 * 1000 / SIZE_DIVISOR / TIMEOUT_SCALE))
 	start_recv b "$out" "$WORK/$tag-r1.log" --port 7000
 	R1=$RECV_PID
 	start_recv b "$out" "$WORK/$tag-r2.log" --port 7001 --backend socket
 	R2=$RECV_PID
 	bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --port 7000 \
-		--to 10.77.0.2:7000 --rate "$(mbit 20)" --json "$file" \
+		--to 10.77.0.2:7000 --rate "${rate}k" --json "$file" \
 		>"$WORK/$tag-a.json" 2>"$WORK/$tag-a.log"
 	A=$BG_PID
 	wait_for 10 has_partial "$out" || fail "$tag: A never started: $(cat "$WORK/$tag-a.log")"
@@ -65,7 +67,7 @@ test_second_session_cannot_corrupt_a_transfer() {
 	random_file "$src/shared.bin" $(mib 3)
 	for i in 1 2 3 4 5; do
 		out="$WORK/out$i"
-		shared_out_transfer "$out" "$src/shared.bin" "run$i"
+		shared_out_transfer "$out" "$src/shared.bin" "run$i" 20
 		second_sender_then_kill a 7003 10.77.0.2:7001 "$src/shared.bin" "$WORK/run$i-b.log" \
 			"$WORK/run$i-r2.log" 1
 		rc=0
@@ -91,7 +93,7 @@ test_reannounced_identity_leaves_transfer_intact() {
 	src=$(new_tmpdir)
 	WORK=$(new_tmpdir)
 	random_file "$src/busy.bin" $(mib 6)
-	shared_out_transfer "$WORK/out" "$src/busy.bin" busy
+	shared_out_transfer "$WORK/out" "$src/busy.bin" busy 10
 	for i in 1 2 3 4; do
 		second_sender_then_kill a $((7010 + i)) 10.77.0.2:7001 "$src/busy.bin" \
 			"$WORK/b$i.log" "$WORK/busy-r2.log" "$i"
@@ -186,9 +188,11 @@ test_refused_size_is_reported_honestly() {
 	work=$(new_tmpdir)
 	random_file "$src/big.bin" $(mib 24)
 	mkdir -p "$work/small"
-	# A tmpfs seen only by the receiver's own mount namespace, gone when it exits.
+	# A tmpfs of half the file, seen only by the receiver's own mount namespace,
+	# gone when it exits.
 	bg_in_ns b timeout "$(scaled 60)" unshare -m sh -c \
-		'mount -t tmpfs -o size=4m none "$1" && shift && exec "$@"' sh "$work/small" \
+		'mount -t tmpfs -o "size=$2" none "$1" && shift 2 && exec "$@"' sh "$work/small" \
+		$(($(mib 24) / 2)) \
 		"$P2PKP" recv --dev veth0 --out "$work/small" --once --json \
 		>"$work/r.json" 2>"$work/r.log"
 	RECV_PID=$BG_PID
