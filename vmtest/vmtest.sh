@@ -10,7 +10,7 @@
 # vmtest/DENYLIST.  Output is printed prefixed with [SERIES] and kept in
 # build/vmtest/SERIES/vmtest.log (guest console: console.log).
 #
-# Environment: P2PKP_VMTEST_TIMEOUT (seconds per VM, default 1200; a quiet host needs ~450),
+# Environment: P2PKP_VMTEST_TIMEOUT (seconds per VM, default 1800; the suite needs ~1100),
 # P2PKP_VMTEST_JOBS (VMs at once, default 2), P2PKP_VMTEST_MEM (default 2G),
 # P2PKP_VMTEST_CACHE (kernel cache), P2PKP_TIMEOUT_SCALE (default 6),
 # P2PKP_SIZE_DIVISOR (default 8: test data and rates in the VM).
@@ -32,7 +32,7 @@ skip() {
 }
 
 DENYLIST=${P2PKP_VMTEST_DENYLIST:-$VMTEST_DIR/DENYLIST}
-timeout_s=${P2PKP_VMTEST_TIMEOUT:-1200}
+timeout_s=${P2PKP_VMTEST_TIMEOUT:-1800}
 jobs_max=${P2PKP_VMTEST_JOBS:-2}
 scale=${P2PKP_TIMEOUT_SCALE:-6}
 # Emulated CPUs move the same code paths with an eighth of the data.

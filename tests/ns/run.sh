@@ -22,7 +22,7 @@ list_tests() {
 }
 
 run_one() {
-	local file=$1 func=$2 name out status
+	local file=$1 func=$2 name out status started
 	name="$(basename "$file" .sh | sed 's/^test_//'):${func#test_}"
 	[ -z "$filter" ] || [[ "$name" == *"$filter"* ]] || return 0
 	n=$((n + 1))
@@ -30,10 +30,11 @@ run_one() {
 		echo "ok $n - $name # SKIP listed in P2PKP_SKIP_TESTS"
 		return 0
 	fi
+	started=$SECONDS
 	out=$(timeout -k 10 "$limit" bash "$here/lib.sh" --run "$file" "$func" 2>&1)
 	status=$?
 	case $status in
-	0) echo "ok $n - $name" ;;
+	0) echo "ok $n - $name ($((SECONDS - started)) s)" ;;
 	77) echo "ok $n - $name # SKIP $(echo "$out" | sed -n 's/^SKIP: //p' | tail -1)" ;;
 	124 | 137) echo "not ok $n - $name (timed out after ${limit}s)"; rc=1 ;;
 	*) echo "not ok $n - $name (exit $status)"; rc=1 ;;
