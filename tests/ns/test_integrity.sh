@@ -47,8 +47,13 @@ shared_out_transfer() {
 	local out=$1 file=$2 tag=$3 rate=$(($4 * 1000 / SIZE_DIVISOR / TIMEOUT_SCALE))
 	start_recv b "$out" "$WORK/$tag-r1.log" --port 7000
 	R1=$RECV_PID
-	start_recv b "$out" "$WORK/$tag-r2.log" --port 7001 --backend socket
-	R2=$RECV_PID
+	# Not --once: it serves every other sender of the test, however far apart.
+	mkdir -p "$out"
+	bg_in_ns b timeout "$(scaled 120)" "$P2PKP" recv --dev veth0 --out "$out" --port 7001 \
+		--backend socket 2>"$WORK/$tag-r2.log"
+	R2=$BG_PID
+	wait_for 10 grep -q "receiving on" "$WORK/$tag-r2.log" ||
+		fail "$tag: receiver 2 did not start: $(cat "$WORK/$tag-r2.log")"
 	bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --port 7000 \
 		--to 10.77.0.2:7000 --rate "${rate}k" --json "$file" \
 		>"$WORK/$tag-a.json" 2>"$WORK/$tag-a.log"
