@@ -32,7 +32,9 @@ rate control forgets that every receiver gets its own copy ^^ loader/engine/rate
 receiver writes blocks whose sum fails ^^ loader/engine/recv_data.c ^^ if (p2pkp_block_sum(d->offset, d->payload, d->len) != d->sum) { ^^ if (0) { ^^ build/p2pkp-xdp build/p2pkp-fault ^^ BUILD=build tests/ns/run.sh transfer_faults:corrupt_hidden
 steering program never redirects ^^ bpf/p2pkp_steer.bpf.c ^^ action = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS); ^^ action = XDP_PASS; ^^ build/tests/bpf/test_steer_prog ^^ build/tests/bpf/test_steer_prog
 requests take RTT samples from resent requests (no Karn) ^^ loader/engine/reqs.c ^^ if (req->tries == 1) ^^ if (req->tries >= 1) ^^ build/tests/test_reqs ^^ build/tests/test_reqs
-engine does not resend reported holes ^^ loader/engine/send_data.c ^^ added += snd_resend_add(pf, r.start, r.end < sent ? r.end : sent); ^^ added += 0; ^^ build/tests/test_engine ^^ build/tests/test_engine
+engine does not resend reported holes ^^ loader/engine/send_data.c ^^ resend_hole(p, st->file, r.start, r.end < sent ? r.end : sent, now, &h); ^^ (void)sent; ^^ build/tests/test_engine ^^ build/tests/test_engine
+sender resends repairs still on their way ^^ loader/engine/send_data.c ^^ __u64 since = now > p->rtt.rto_ns ? now - p->rtt.rto_ns : 0; ^^ __u64 since = now + 1; ^^ build/p2pkp-xdp build/p2pkp-fault ^^ BUILD=build tests/ns/run.sh rate:repairs_are_sent_once
+rate control keeps the bursts of an overrun receiver ^^ loader/engine/ratectl.c ^^ forget_window(p, slot, bps > p->bw_bps / 2 ? bps : p->bw_bps / 2); ^^ (void)forget_window; ^^ build/tests/test_ratectl ^^ build/tests/test_ratectl
 unload does not detach ^^ loader/xdp/steer.c ^^ err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program", ^^ err = 0; (void)("steering program", ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh steer:load_status_unload
 EOF
 )

@@ -9,11 +9,12 @@
 static void set_pacing(struct p2pkp_ratectl *c);
 
 void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps, bool fixed,
-			__u64 now_ns)
+			__u32 msg_bytes, __u64 now_ns)
 {
 	*c = (struct p2pkp_ratectl){
 		.mode = fixed ? P2PKP_RATE_FIXED : P2PKP_RATE_STARTUP,
 		.max_bps = max_bps ? max_bps : P2PKP_RATE_CEIL_BPS,
+		.msg_bytes = msg_bytes,
 		.interval_start_ns = now_ns,
 	};
 	c->rate_bps = start_bps < c->max_bps ? start_bps : c->max_bps;
@@ -21,6 +22,28 @@ void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps,
 		c->rate_bps = P2PKP_RATE_FLOOR_BPS;
 	c->reach_pct = 100;
 	set_pacing(c);
+}
+
+/*
+ * More than 1/P2PKP_RATE_OVERRUN_SHARE of what reached the receiver was
+ * dropped by its own kernel: not random loss but more than it can take.
+ */
+static bool overrun(const struct p2pkp_ratectl *c, const struct p2pkp_rate_peer *p, __u64 drops,
+		    __u64 received_bytes)
+{
+	return p->bw_bps && drops * c->msg_bytes * P2PKP_RATE_OVERRUN_SHARE > received_bytes;
+}
+
+/*
+ * An overrun receiver's past maxima were bursts it could not sustain (a
+ * receiver draining its ring after a stall takes more than it can keep up
+ * with): its bandwidth starts again from bps, at most halved, as if measured now.
+ */
+static void forget_window(struct p2pkp_rate_peer *p, __u32 slot, __u64 bps)
+{
+	for (__u32 i = 0; i < P2PKP_RATE_WINDOW; i++)
+		p->max_bps[i] = 0;
+	p->max_bps[slot] = bps;
 }
 
 void p2pkp_ratectl_sample(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *p, __u64 received,
@@ -50,6 +73,8 @@ void p2pkp_ratectl_sample(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *p, __
 			p->max_round[slot] = c->round;
 			p->max_bps[slot] = 0;
 		}
+		if (overrun(c, p, rx_drops - p->rx_drops, received - p->received))
+			forget_window(p, slot, bps > p->bw_bps / 2 ? bps : p->bw_bps / 2);
 		if (bps > p->max_bps[slot])
 			p->max_bps[slot] = bps;
 	}

@@ -26,6 +26,8 @@
 /* A receiver taking less than 1/8 of the best one's rate slows nobody; after 3 s it is a straggler. */
 #define P2PKP_RATE_SLOW_FRACTION 8
 #define P2PKP_RATE_SLOW_NS	 (3ull * 1000 * 1000 * 1000)
+/* A receiver whose own kernel drops more than 1/100 of what reaches it is overrun. */
+#define P2PKP_RATE_OVERRUN_SHARE 100
 
 /* What the controller keeps per receiver; zero-initialised is ready. */
 struct p2pkp_rate_peer {
@@ -61,11 +63,15 @@ struct p2pkp_ratectl {
 	__u32 full_rounds; /* startup: intervals without 25 % growth */
 	__u32 cycle;	   /* probe: position in the gain cycle */
 	__u32 takers;	   /* receivers being sent data: each gets its own copy */
+	__u32 msg_bytes;   /* a full DATA datagram */
 };
 
-/* fixed: send at start_bps exactly, no adaptation (--fixed-rate). max_bps 0: no ceiling. */
+/*
+ * fixed: send at start_bps exactly, no adaptation (--fixed-rate). max_bps 0:
+ * no ceiling. msg_bytes: a full DATA datagram, to weigh RX_DROPS.
+ */
 void p2pkp_ratectl_init(struct p2pkp_ratectl *c, __u64 start_bps, __u64 max_bps, bool fixed,
-			__u64 now_ns);
+			__u32 msg_bytes, __u64 now_ns);
 /* Bytes of DATA let through the pacer. */
 void p2pkp_ratectl_sent(struct p2pkp_ratectl *c, __u64 bytes);
 /* One REPORT's delivery items (RECEIVED, RX_TIME, RX_DROPS) from receiver p. */

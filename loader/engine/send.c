@@ -425,7 +425,7 @@ int p2pkp_send(const struct p2pkp_send_opts *o, struct p2pkp_send_result *res)
 
 	s->start_ns = p2pkp_now_ns();
 	p2pkp_ratectl_init(&s->rate, o->fixed_rate_bps ?: o->start_rate_bps ?: START_RATE_BPS,
-			   o->max_rate_bps, o->fixed_rate_bps != 0, s->start_ns);
+			   o->max_rate_bps, o->fixed_rate_bps != 0, s->data_len, s->start_ns);
 	p2pkp_pacer_init(&s->pacer, s->rate.pacing_bps, (__u64)TX_BATCH_MIN * s->data_len,
 			 s->start_ns);
 	run(s);

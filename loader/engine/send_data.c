@@ -81,6 +81,31 @@ static void resend_remove(struct pfile *pf, __u64 start, __u64 end)
 		p2pkp_rangeset_remove(&pf->resend, start, end);
 }
 
+struct hole_news {
+	struct pfile *pf;
+	__u64 added;
+};
+
+static void add_hole(void *ctx, __u64 start, __u64 end)
+{
+	struct hole_news *h = ctx;
+
+	h->added += snd_resend_add(h->pf, start, end);
+}
+
+/*
+ * A hole the receiver reported: blocks resent within the last RTO may still be
+ * on their way, so only the others are resent (docs/protocol.md 9).
+ */
+static void resend_hole(const struct peer *p, __u32 f, __u64 start, __u64 end, __u64 now,
+			struct hole_news *h)
+{
+	__u64 since = now > p->rtt.rto_ns ? now - p->rtt.rto_ns : 0;
+
+	if (start < end)
+		p2pkp_inflight_settled(&p->inflight, f, start, end, since, add_hole, h);
+}
+
 /*
  * Fold a status report into the retransmission set (docs/protocol.md 9). With
  * tail set (a STATUS answer after VERIFY said INCOMPLETE, every hole listed),
@@ -88,15 +113,16 @@ static void resend_remove(struct pfile *pf, __u64 start, __u64 end)
  */
 void snd_apply_status(struct sender *s, struct peer *p, const struct p2pkp_status *st, bool tail)
 {
-	struct pfile *pf;
-	__u64 sent, prev, added = 0;
+	__u64 sent, prev, now = p2pkp_now_ns();
+	struct hole_news h = {0};
 	struct p2pkp_range r;
+	struct pfile *pf;
 	__u32 i;
 
 	p2pkp_ratectl_sample(&s->rate, &p->rate, st->received, st->rx_time_ns, st->rx_drops);
 	if (st->file >= s->fl.n)
 		return;
-	pf = &p->files[st->file];
+	pf = h.pf = &p->files[st->file];
 	if (pf->state != PF_SEND && pf->state != PF_VERIFY)
 		return;
 	sent = snd_sent_upto(s, st->file);
@@ -107,19 +133,17 @@ void snd_apply_status(struct sender *s, struct peer *p, const struct p2pkp_statu
 	for (i = 0; i < st->nranges; i++) {
 		p2pkp_status_range(st, i, &r);
 		resend_remove(pf, prev, r.start);
-		added += snd_resend_add(pf, r.start, r.end < sent ? r.end : sent);
+		resend_hole(p, st->file, r.start, r.end < sent ? r.end : sent, now, &h);
 		prev = r.end;
 	}
 	resend_remove(pf, prev, st->scan_end);
 	if (tail && st->nranges < P2PKP_MAX_RANGES && st->scan_end < sent)
-		added += snd_resend_add(pf, st->scan_end, sent);
+		resend_hole(p, st->file, st->scan_end, sent, now, &h);
 	/* A full answer: more holes lie beyond it, ask for the next window. */
 	if (tail && st->nranges == P2PKP_MAX_RANGES)
-		snd_status_req(s, p, st->file, st->scan_end, p2pkp_now_ns());
-	if (added) {
-		if (st->file < p->resend_hint)
-			p->resend_hint = st->file;
-	}
+		snd_status_req(s, p, st->file, st->scan_end, now);
+	if (h.added && st->file < p->resend_hint)
+		p->resend_hint = st->file;
 }
 
 /* A file just became sendable: what the cursor already passed must be resent. */
@@ -324,7 +348,7 @@ static __u32 run_length(const struct sender *s, __u32 f, __u64 b, __u32 max, str
 }
 
 /* One run of retransmissions for p, lowest file first; 0 if it has none. */
-static int resend_some(struct sender *s, struct peer *p, __u32 budget)
+static int resend_some(struct sender *s, struct peer *p, __u32 budget, __u64 now)
 {
 	struct p2pkp_range r;
 	__u32 f;
@@ -341,6 +365,8 @@ static int resend_some(struct sender *s, struct peer *p, __u32 budget)
 		if (!p2pkp_rangeset_pop(&pf->resend, budget < READ_BATCH ? budget : READ_BATCH, &r))
 			continue;
 		n = send_run(s, f, r.start, (__u32)(r.end - r.start), &p, 1, true);
+		if (n > 0)
+			p2pkp_inflight_note(&p->inflight, f, r.start, r.start + (__u64)n, now);
 		if (n >= 0 && (__u64)n < r.end - r.start)
 			snd_resend_add(pf, r.start + (__u64)n, r.end); /* out of frames: later */
 		return n;
@@ -438,7 +464,7 @@ __u32 snd_pump_data(struct sender *s, __u64 now)
 			budget = batch - queued;
 		n = 0;
 		for (i = 0; i < s->npeers && n <= 0; i++)
-			n = resend_some(s, &s->peer[(s->resend_rr + i) % s->npeers], budget);
+			n = resend_some(s, &s->peer[(s->resend_rr + i) % s->npeers], budget, now);
 		s->resend_rr++;
 		if (n <= 0)
 			n = new_data_some(s, budget, now);

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "filelist.h"
+#include "inflight.h"
 #include "pacer.h"
 #include "ratectl.h"
 #include "ranges.h"
@@ -59,7 +60,8 @@ struct peer {
 	__u32 next_announce; /* next file index to put in a FILES request */
 	__u32 data_seq;
 	__u64 last_heard_ns;
-	__u32 resend_hint; /* lowest file that may have blocks to resend */
+	__u32 resend_hint;		/* lowest file that may have blocks to resend */
+	struct p2pkp_inflight inflight; /* its recent retransmissions */
 	struct p2pkp_peer_result *res;
 	struct p2pkp_rate_peer rate; /* its delivery samples */
 	bool straggler_said;	     /* told the operator it is far behind */

@@ -23,13 +23,16 @@
 #define STEP_NS	   P2PKP_RATE_INTERVAL_NS
 #define MAX_RX	   4
 #define START_BPS  GBIT
-#define AVG_ROUNDS 16 /* two probe cycles */
+#define AVG_ROUNDS 16	/* two probe cycles */
+#define RING_MS	   10	/* a jittery receiver's ring, in ms of its average rate */
+#define DGRAM	   1448 /* bytes per DATA, for counting dropped datagrams */
 
 struct rx_model {
 	__u64 btl_bps;	  /* most it takes */
 	__u32 loss_ppm;	  /* share of what it is sent that never arrives */
 	__u64 later_btl;  /* from change_at_s on, if non-zero */
 	__u64 drops_each; /* RX_DROPS added per report while sent more than it takes */
+	__u32 jitter_pct; /* takes btl - j %, btl + j % in turn; a ring of RING_MS absorbs it */
 };
 
 struct rate_case {
@@ -51,7 +54,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 0, 0, 0}},
+	 {{5 * GBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 4 * GBIT,
@@ -63,7 +66,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 10000, 0, 0}},
+	 {{5 * GBIT, 10000, 0, 0, 0}},
 	 10,
 	 0,
 	 4 * GBIT,
@@ -75,7 +78,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 30000, 0, 0}},
+	 {{5 * GBIT, 30000, 0, 0, 0}},
 	 10,
 	 0,
 	 4 * GBIT,
@@ -87,7 +90,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 100000, 0, 0}},
+	 {{5 * GBIT, 100000, 0, 0, 0}},
 	 10,
 	 0,
 	 3500 * MBIT,
@@ -99,7 +102,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 200000, 0, 0}},
+	 {{5 * GBIT, 200000, 0, 0, 0}},
 	 10,
 	 0,
 	 2800 * MBIT,
@@ -111,7 +114,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{800 * MBIT, 0, 0, 0}},
+	 {{800 * MBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 640 * MBIT,
@@ -123,7 +126,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{800 * MBIT, 0, 0, 5}},
+	 {{800 * MBIT, 0, 0, 5, 0}},
 	 10,
 	 0,
 	 640 * MBIT,
@@ -131,11 +134,23 @@ static const struct rate_case cases[] = {
 	 0,
 	 0,
 	 0},
+	{"a receiver that takes in bursts and drops when its ring overflows: held to its average",
+	 0,
+	 false,
+	 1,
+	 {{1 * GBIT, 0, 0, 0, 50}},
+	 10,
+	 0,
+	 750 * MBIT,
+	 1100 * MBIT,
+	 0,
+	 0,
+	 0},
 	{"--rate is a ceiling",
 	 1 * GBIT,
 	 false,
 	 1,
-	 {{5 * GBIT, 0, 0, 0}},
+	 {{5 * GBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 700 * MBIT,
@@ -147,7 +162,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 true,
 	 1,
-	 {{100 * MBIT, 500000, 0, 0}},
+	 {{100 * MBIT, 500000, 0, 0, 0}},
 	 5,
 	 0,
 	 START_BPS,
@@ -159,7 +174,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{5 * GBIT, 0, 1 * GBIT, 0}},
+	 {{5 * GBIT, 0, 1 * GBIT, 0, 0}},
 	 12,
 	 6,
 	 800 * MBIT,
@@ -171,7 +186,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 1,
-	 {{1 * GBIT, 0, 4 * GBIT, 0}},
+	 {{1 * GBIT, 0, 4 * GBIT, 0, 0}},
 	 20,
 	 5,
 	 3 * GBIT,
@@ -183,7 +198,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 3,
-	 {{5 * GBIT, 100000, 0, 0}, {5 * GBIT, 100000, 0, 0}, {5 * GBIT, 100000, 0, 0}},
+	 {{5 * GBIT, 100000, 0, 0, 0}, {5 * GBIT, 100000, 0, 0, 0}, {5 * GBIT, 100000, 0, 0, 0}},
 	 10,
 	 0,
 	 3500 * MBIT,
@@ -195,7 +210,7 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 3,
-	 {{5 * GBIT, 0, 0, 0}, {2 * GBIT, 0, 0, 0}, {4 * GBIT, 0, 0, 0}},
+	 {{5 * GBIT, 0, 0, 0, 0}, {2 * GBIT, 0, 0, 0, 0}, {4 * GBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 1600 * MBIT,
@@ -207,7 +222,10 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 4,
-	 {{5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}},
+	 {{5 * GBIT, 0, 0, 0, 0},
+	  {5 * GBIT, 0, 0, 0, 0},
+	  {5 * GBIT, 0, 0, 0, 0},
+	  {5 * GBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 700 * MBIT,
@@ -219,7 +237,10 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 4,
-	 {{1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}, {1 * GBIT, 0, 0, 0}},
+	 {{1 * GBIT, 0, 0, 0, 0},
+	  {1 * GBIT, 0, 0, 0, 0},
+	  {1 * GBIT, 0, 0, 0, 0},
+	  {1 * GBIT, 0, 0, 0, 0}},
 	 10,
 	 0,
 	 800 * MBIT,
@@ -231,7 +252,10 @@ static const struct rate_case cases[] = {
 	 0,
 	 false,
 	 4,
-	 {{5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {5 * GBIT, 0, 0, 0}, {200 * MBIT, 0, 0, 0}},
+	 {{5 * GBIT, 0, 0, 0, 0},
+	  {5 * GBIT, 0, 0, 0, 0},
+	  {5 * GBIT, 0, 0, 0, 0},
+	  {200 * MBIT, 0, 0, 0, 0}},
 	 12,
 	 0,
 	 4 * GBIT,
@@ -251,17 +275,42 @@ static __u64 sent_rate(const struct rate_case *c, __u64 rate)
 	return c->sender_bps && rate > c->sender_bps ? c->sender_bps : rate;
 }
 
+/*
+ * A receiver that takes btl - j % and btl + j % in turn (its CPU shared, its
+ * writes in batches): what arrives waits in a ring of RING_MS at btl; what
+ * overflows it is dropped and counted. Returns the bit/s it took.
+ */
+static __u64 jittery_take(const struct rx_model *m, __u64 btl, __u32 round, __u64 share,
+			  __u64 *backlog, __u64 *drops)
+{
+	__u64 cap = btl / 100 * (round % 2 ? 100 + m->jitter_pct : 100 - m->jitter_pct);
+	__u64 ring = btl / 1000 * RING_MS / 8; /* bytes */
+	__u64 per_s = NSEC_PER_SEC / STEP_NS;  /* intervals per second */
+	__u64 in = share / 1000000 * (1000000 - m->loss_ppm) / 8 / per_s;
+	__u64 can = cap / 8 / per_s, took;
+
+	*backlog += in;
+	took = *backlog < can ? *backlog : can;
+	*backlog -= took;
+	if (*backlog > ring) {
+		*drops += (*backlog - ring) / DGRAM;
+		*backlog = ring;
+	}
+	return took * 8 * per_s;
+}
+
 static void run_case(void **state)
 {
 	const struct rate_case *c = *state;
 	struct p2pkp_rate_peer peer[MAX_RX] = {0};
 	struct p2pkp_rate_peer *peers[MAX_RX];
 	bool active[MAX_RX];
-	__u64 received[MAX_RX] = {0}, drops[MAX_RX] = {0}, now = T0, sum = 0, prev_rate;
+	__u64 received[MAX_RX] = {0}, drops[MAX_RX] = {0}, backlog[MAX_RX] = {0};
+	__u64 now = T0, sum = 0, prev_rate;
 	__u32 rounds = c->seconds * (NSEC_PER_SEC / STEP_NS), r, i;
 	struct p2pkp_ratectl ctl;
 
-	p2pkp_ratectl_init(&ctl, START_BPS, c->max_bps, c->fixed, now);
+	p2pkp_ratectl_init(&ctl, START_BPS, c->max_bps, c->fixed, DGRAM, now);
 	prev_rate = ctl.pacing_bps;
 	for (i = 0; i < c->nrx; i++) {
 		peers[i] = &peer[i];
@@ -285,6 +334,8 @@ static void run_case(void **state)
 			__u64 took = share < btl ? share : btl;
 			__u64 got = took / 1000000 * (1000000 - m->loss_ppm);
 
+			if (m->jitter_pct)
+				got = jittery_take(m, btl, r, share, &backlog[i], &drops[i]);
 			received[i] += got / 8 * STEP_NS / NSEC_PER_SEC;
 			/* Its kernel drops what it cannot take. */
 			if (share > btl)
@@ -315,7 +366,7 @@ static void test_stale_reports_ignored(void **state)
 	struct p2pkp_rate_peer p = {0};
 	struct p2pkp_ratectl ctl;
 
-	p2pkp_ratectl_init(&ctl, START_BPS, 0, false, T0);
+	p2pkp_ratectl_init(&ctl, START_BPS, 0, false, DGRAM, T0);
 	p2pkp_ratectl_sample(&ctl, &p, 1000, T0, 0);
 	p2pkp_ratectl_sample(&ctl, &p, 2000, T0, 0);			/* same time */
 	p2pkp_ratectl_sample(&ctl, &p, 500, T0 + STEP_NS, 0);		/* count went back */
@@ -338,7 +389,7 @@ static void test_no_samples_keep_rate(void **state)
 	struct p2pkp_ratectl ctl;
 	__u64 now = T0;
 
-	p2pkp_ratectl_init(&ctl, 300 * MBIT, 0, false, now);
+	p2pkp_ratectl_init(&ctl, 300 * MBIT, 0, false, DGRAM, now);
 	for (int i = 0; i < 40; i++) {
 		now += STEP_NS;
 		p2pkp_ratectl_adjust(&ctl, peers, active, 1, now);
