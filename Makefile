@@ -25,7 +25,7 @@ endif
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS      := libxdp libbpf libelf libmnl liburing libisal libxxhash
+PKGS      := libxdp libbpf libelf libmnl liburing libisal libxxhash libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -136,7 +136,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRCS) $(wildcard common/*.h)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(COMMON_SRCS) -lisal -lxxhash
+		-fno-sanitize-recover=all -o $@ $< $(COMMON_SRCS) -lisal -lxxhash -lcrypto
 
 # Seed corpus: the golden vectors, hex to binary.
 $(BUILD)/fuzz/seeds: $(wildcard tests/vectors/*.hex)

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 declare -A GROUPS_PKGS=(
-	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev libisal-dev libxxhash-dev
+	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev libisal-dev libxxhash-dev libssl-dev
 		 libmnl-dev liburing-dev linux-libc-dev iproute2"
 	[test]="libcmocka-dev clang-format libclang-rt-14-dev xxd jq iputils-ping netcat-openbsd groff-base
 		util-linux xdp-tools clang-16 clang-19 git"
