@@ -16,12 +16,11 @@
 
 struct p2pkp_sealer {
 	EVP_CIPHER_CTX *ctx;
-	bool encrypt;
 };
 
 /* HKDF-SHA256 (RFC 5869) of the PSK with salt and info into out. */
-static int hkdf(const __u8 psk[P2PKP_PSK_LEN], const __u8 *salt, size_t salt_len,
-		const __u8 *info, size_t info_len, __u8 *out, size_t out_len)
+static int hkdf(const __u8 psk[P2PKP_PSK_LEN], const __u8 *salt, size_t salt_len, const __u8 *info,
+		size_t info_len, __u8 *out, size_t out_len)
 {
 	OSSL_PARAM params[5], *p = params;
 	EVP_KDF_CTX *kctx;
@@ -84,13 +83,12 @@ int p2pkp_derive_session_keys(const __u8 psk[P2PKP_PSK_LEN], __u64 linkid,
 	return err;
 }
 
-struct p2pkp_sealer *p2pkp_sealer_new(const __u8 key[P2PKP_KEY_LEN], bool encrypt)
+struct p2pkp_sealer *p2pkp_sealer_new(const __u8 key[P2PKP_KEY_LEN])
 {
 	struct p2pkp_sealer *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->encrypt = encrypt;
 	s->ctx = EVP_CIPHER_CTX_new();
 	if (!s->ctx)
 		goto err_free;
@@ -116,12 +114,12 @@ void p2pkp_sealer_free(struct p2pkp_sealer *s)
 
 /*
  * One pass of GCM over a padded message of plen bytes: the header (all of it
- * without encryption) as authenticated data, the items encrypted or decrypted
+ * without encrypt) as authenticated data, the items encrypted or decrypted
  * in place. enc: 1 seal, 0 open.
  */
-static int gcm_pass(struct p2pkp_sealer *s, int enc, __u64 seq, __u8 *buf, __u32 plen)
+static int gcm_pass(struct p2pkp_sealer *s, int enc, bool encrypt, __u64 seq, __u8 *buf, __u32 plen)
 {
-	__u32 aad = s->encrypt ? P2PKP_HDR_LEN : plen;
+	__u32 aad = encrypt ? P2PKP_HDR_LEN : plen;
 	__u8 iv[IV_LEN] = {0};
 	__be64 seq_be = htobe64(seq);
 	int outl;
@@ -130,12 +128,13 @@ static int gcm_pass(struct p2pkp_sealer *s, int enc, __u64 seq, __u8 *buf, __u32
 	if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, iv, enc) != 1 ||
 	    EVP_CipherUpdate(s->ctx, NULL, &outl, buf, (int)aad) != 1)
 		return -EIO;
-	if (plen > aad && EVP_CipherUpdate(s->ctx, buf + aad, &outl, buf + aad, (int)(plen - aad)) != 1)
+	if (plen > aad &&
+	    EVP_CipherUpdate(s->ctx, buf + aad, &outl, buf + aad, (int)(plen - aad)) != 1)
 		return -EIO;
 	return 0;
 }
 
-int p2pkp_seal(struct p2pkp_sealer *s, __u64 seq, __u8 *buf, __u32 len, __u32 cap)
+int p2pkp_seal(struct p2pkp_sealer *s, __u64 seq, __u8 *buf, __u32 len, __u32 cap, bool encrypt)
 {
 	__u32 plen = (len + 7) & ~7u;
 	__be64 seq_be = htobe64(seq);
@@ -146,14 +145,15 @@ int p2pkp_seal(struct p2pkp_sealer *s, __u64 seq, __u8 *buf, __u32 len, __u32 ca
 	if (p2pkp_sealed_len(len) > cap)
 		return -ENOSPC;
 	memset(buf + len, 0, plen - len);
-	if (gcm_pass(s, 1, seq, buf, plen) || EVP_CipherFinal_ex(s->ctx, NULL, &outl) != 1 ||
+	if (gcm_pass(s, 1, encrypt, seq, buf, plen) ||
+	    EVP_CipherFinal_ex(s->ctx, NULL, &outl) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, P2PKP_TAG_LEN, buf + plen + 8) != 1)
 		return -EIO;
 	memcpy(buf + plen, &seq_be, sizeof(seq_be));
 	return (int)(plen + P2PKP_SEAL_LEN);
 }
 
-int p2pkp_unseal(struct p2pkp_sealer *s, __u8 *buf, __u32 dlen, __u64 *seq)
+int p2pkp_unseal(struct p2pkp_sealer *s, __u8 *buf, __u32 dlen, __u64 *seq, bool encrypt)
 {
 	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)buf;
 	__u32 len, plen;
@@ -168,7 +168,7 @@ int p2pkp_unseal(struct p2pkp_sealer *s, __u8 *buf, __u32 dlen, __u64 *seq)
 		return -EBADMSG;
 	memcpy(&seq_be, buf + plen, sizeof(seq_be));
 	*seq = be64toh(seq_be);
-	if (!*seq || gcm_pass(s, 0, *seq, buf, plen) ||
+	if (!*seq || gcm_pass(s, 0, encrypt, *seq, buf, plen) ||
 	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, P2PKP_TAG_LEN, buf + plen + 8) != 1 ||
 	    EVP_CipherFinal_ex(s->ctx, NULL, &outl) != 1)
 		return -EBADMSG;

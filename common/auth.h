@@ -46,7 +46,7 @@ int p2pkp_derive_session_keys(const __u8 psk[P2PKP_PSK_LEN], __u64 linkid,
 /* One direction's key, ready to seal or open; never used with a sequence number twice. */
 struct p2pkp_sealer;
 
-struct p2pkp_sealer *p2pkp_sealer_new(const __u8 key[P2PKP_KEY_LEN], bool encrypt);
+struct p2pkp_sealer *p2pkp_sealer_new(const __u8 key[P2PKP_KEY_LEN]);
 void p2pkp_sealer_free(struct p2pkp_sealer *s);
 
 /* Bytes a message of len bytes takes on the wire, sealed: padded to 8, then the trailer. */
@@ -57,19 +57,20 @@ static inline __u32 p2pkp_sealed_len(__u32 len)
 
 /*
  * Seals the message of len bytes at buf (its header's length says len) under
- * sequence number seq (> 0): zero padding to 8, then the trailer. buf holds
- * cap bytes. Returns the datagram's length, or -ENOSPC, -EINVAL, -EIO.
+ * sequence number seq (> 0): zero padding to 8, then the trailer; with
+ * encrypt, the items encrypted in place. buf holds cap bytes. Returns the
+ * datagram's length, or -ENOSPC, -EINVAL, -EIO.
  */
-int p2pkp_seal(struct p2pkp_sealer *s, __u64 seq, __u8 *buf, __u32 len, __u32 cap);
+int p2pkp_seal(struct p2pkp_sealer *s, __u64 seq, __u8 *buf, __u32 len, __u32 cap, bool encrypt);
 
 /*
  * Checks the datagram of dlen bytes at buf: its length must be the sealed
  * length of the message its header announces, and the tag must verify (with
- * encryption the items are decrypted in place). Returns the message length
- * and its sequence number in *seq, or -EBADMSG. Nothing is trusted before it
+ * encrypt the items are decrypted in place). Returns the message length and
+ * its sequence number in *seq, or -EBADMSG. Nothing is trusted before it
  * returns: a failed check leaves buf undefined.
  */
-int p2pkp_unseal(struct p2pkp_sealer *s, __u8 *buf, __u32 dlen, __u64 *seq);
+int p2pkp_unseal(struct p2pkp_sealer *s, __u8 *buf, __u32 dlen, __u64 *seq, bool encrypt);
 
 /* Which sequence numbers arrived: a sliding window of P2PKP_REPLAY_BITS. */
 struct p2pkp_replay {

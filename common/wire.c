@@ -33,7 +33,7 @@ static const char *const result_names[] = {
 	"OK",	       "REFUSED",      "VERSION", "MTU",       "NO_SPACE",
 	"EXISTS",      "BAD_NAME",     "IO",	  "MISMATCH",  "INCOMPLETE",
 	"IN_PROGRESS", "UNKNOWN_LINK", "TIMEOUT", "CANCELLED", "PROTOCOL",
-	"UNSUPPORTED", "HAVE",	       "BUSY",	  "LOCKED",
+	"UNSUPPORTED", "HAVE",	       "BUSY",	  "LOCKED",    "AUTH",
 };
 
 const char *p2pkp_result_name(unsigned int result)
@@ -88,6 +88,8 @@ static const struct {
 	[0x1b] = {"RECEIVED", P2PKP_IT_RECEIVED},
 	[0x1c] = {"RX_TIME", P2PKP_IT_RX_TIME},
 	[0x1d] = {"RX_DROPS", P2PKP_IT_RX_DROPS},
+	[0x1e] = {"NONCE", P2PKP_IT_NONCE},
+	[0x1f] = {"AUTH", P2PKP_IT_AUTH},
 };
 #define N_ITEM_DEFS (sizeof(item_defs) / sizeof(item_defs[0]))
 
@@ -445,6 +447,7 @@ enum kind {
 	K_RANGES,
 	K_PAYLOAD,
 	K_DIGEST,
+	K_NONCE,
 	K_FILE,
 	K_FILE_STATE,
 };
@@ -526,7 +529,8 @@ static int decode_field(struct p2pkp_iter *it, const struct field *f,
 	void *dst = view + f->off;
 	static const __u8 fixed_len[] = {
 		[K_U16] = 2,	 [K_U32] = 4,  [K_U64] = 8,
-		[K_VERSION] = 4, [K_REF1] = 8, [K_DIGEST] = P2PKP_DIGEST_LEN};
+		[K_VERSION] = 4, [K_REF1] = 8, [K_DIGEST] = P2PKP_DIGEST_LEN,
+		[K_NONCE] = 32};
 	__u16 v16;
 	__u32 v32;
 	__u64 v64;
@@ -555,6 +559,9 @@ static int decode_field(struct p2pkp_iter *it, const struct field *f,
 	}
 	case K_DIGEST:
 		memcpy(dst, item->data, P2PKP_DIGEST_LEN);
+		return 0;
+	case K_NONCE:
+		memcpy(dst, item->data, 32);
 		return 0;
 	case K_TEXT:
 		return decode_text(item, dst);
@@ -648,6 +655,11 @@ static int check_version(__u16 min, __u16 max)
 	return min >= 1 && min <= max ? 0 : P2PKP_E_VALUE;
 }
 
+static bool nonce_absent(const __u8 nonce[32])
+{
+	return all_zero(nonce, 32);
+}
+
 static int check_open(void *view)
 {
 	const struct p2pkp_open *o = view;
@@ -658,13 +670,17 @@ static int check_open(void *view)
 		return P2PKP_E_VALUE;
 	if (!o->file_count)
 		return P2PKP_E_VALUE;
+	/* AUTH and NONCE come together (a zero nonce is taken as absent). */
+	if (o->auth > 2 || !o->auth != nonce_absent(o->nonce))
+		return P2PKP_E_VALUE;
 	return 0;
 }
 
 static int check_open_reply(void *view)
 {
-	const struct p2pkp_open_reply *r = view;
+	struct p2pkp_open_reply *r = view;
 
+	r->keyed = !nonce_absent(r->nonce);
 	return check_version(r->ver_min, r->ver_max);
 }
 
@@ -769,6 +785,8 @@ static const struct field open_fields[] = {
 	FLD(P2PKP_IT_TOTAL_BYTES, K_U64, F_MAND, struct p2pkp_open, total_bytes),
 	FLD(P2PKP_IT_RESUME_OF, K_REF1, 0, struct p2pkp_open, resume_of),
 	FLD(P2PKP_IT_TEXT, K_TEXT, 0, struct p2pkp_open, text),
+	FLD(P2PKP_IT_AUTH, K_U16, 0, struct p2pkp_open, auth),
+	FLD(P2PKP_IT_NONCE, K_NONCE, 0, struct p2pkp_open, nonce),
 };
 
 static const struct field open_reply_fields[] = {
@@ -776,6 +794,7 @@ static const struct field open_reply_fields[] = {
 	FLD(P2PKP_IT_VERSION, K_VERSION, F_MAND, struct p2pkp_open_reply, ver_min),
 	FLD(P2PKP_IT_MAX_PAYLOAD, K_U32, 0, struct p2pkp_open_reply, max_payload),
 	FLD(P2PKP_IT_TEXT, K_TEXT, 0, struct p2pkp_open_reply, text),
+	FLD(P2PKP_IT_NONCE, K_NONCE, 0, struct p2pkp_open_reply, nonce),
 };
 
 static const struct field file_fields[] = {
@@ -999,6 +1018,10 @@ int p2pkp_build_open(struct p2pkp_enc *e, __u64 linkid, __u32 msgid, const struc
 	if (o->resume_of)
 		p2pkp_enc_put_refs(e, P2PKP_IT_RESUME_OF, &o->resume_of, 1);
 	put_text(e, &o->text);
+	if (o->auth) {
+		p2pkp_enc_put_u16(e, P2PKP_IT_AUTH, o->auth);
+		p2pkp_enc_put_bytes(e, P2PKP_IT_NONCE, o->nonce, sizeof(o->nonce));
+	}
 	return p2pkp_enc_finish(e);
 }
 
@@ -1011,6 +1034,8 @@ int p2pkp_build_open_reply(struct p2pkp_enc *e, __u64 linkid, __u32 msgid,
 	if (r->max_payload)
 		p2pkp_enc_put_u32(e, P2PKP_IT_MAX_PAYLOAD, r->max_payload);
 	put_text(e, &r->text);
+	if (r->keyed)
+		p2pkp_enc_put_bytes(e, P2PKP_IT_NONCE, r->nonce, sizeof(r->nonce));
 	return p2pkp_enc_finish(e);
 }
 

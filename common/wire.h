@@ -115,6 +115,8 @@ enum p2pkp_item {
 	P2PKP_IT_RECEIVED = 0x001b,    /* __be64: DATA payload bytes accepted in the session */
 	P2PKP_IT_RX_TIME = 0x001c,     /* __be64: the receiver's clock, ns, when it reported */
 	P2PKP_IT_RX_DROPS = 0x001d,    /* __be64: datagrams its kernel dropped for it so far */
+	P2PKP_IT_NONCE = 0x201e,       /* CRITICAL: 32 bytes, a keyed session's handshake nonce */
+	P2PKP_IT_AUTH = 0x201f,	       /* CRITICAL: __be16 enum p2pkp_auth_mode of the session */
 };
 
 /* --- Result codes carried in RESULT items --------------------------------------- */
@@ -139,6 +141,7 @@ enum p2pkp_result {
 	P2PKP_R_HAVE = 16,	   /* identical file already complete: skip it */
 	P2PKP_R_BUSY = 17,	   /* receiver at capacity: retry later */
 	P2PKP_R_LOCKED = 18,	   /* another session is writing this file */
+	P2PKP_R_AUTH = 19,	   /* no key, another key, or the other protection mode */
 };
 
 /* --- Codec errors: negative, one per distinct failure ----------------------------- */
@@ -304,6 +307,8 @@ struct p2pkp_open {
 	__u64 total_bytes;
 	__u64 resume_of;	 /* earlier linkid being resumed, 0 if none */
 	struct p2pkp_bytes text; /* optional: sender description */
+	__u16 auth;		 /* keyed: P2PKP_AUTH_MAC or _ENCRYPT (auth.h); 0: no key */
+	__u8 nonce[32];		 /* keyed: the sender's handshake nonce */
 };
 
 struct p2pkp_open_reply {
@@ -311,6 +316,8 @@ struct p2pkp_open_reply {
 	__u16 ver_min, ver_max;	 /* chosen version (min == max) or, refused, receiver's range */
 	__u32 max_payload;	 /* largest UDP payload the receiver takes, 0 if not said */
 	struct p2pkp_bytes text; /* optional */
+	bool keyed;		 /* NONCE present: the receiver's handshake nonce */
+	__u8 nonce[32];
 };
 
 struct p2pkp_file_info {

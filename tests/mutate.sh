@@ -35,6 +35,8 @@ requests take RTT samples from resent requests (no Karn) ^^ loader/engine/reqs.c
 engine does not resend reported holes ^^ loader/engine/send_data.c ^^ resend_hole(p, st->file, r.start, r.end < sent ? r.end : sent, now, &h); ^^ (void)sent; ^^ build/tests/test_engine ^^ build/tests/test_engine
 sender resends repairs still on their way ^^ loader/engine/send_data.c ^^ __u64 since = now > p->rtt.rto_ns ? now - p->rtt.rto_ns : 0; ^^ __u64 since = now + 1; ^^ build/p2pkp-xdp build/p2pkp-fault ^^ BUILD=build tests/ns/run.sh rate:repairs_are_sent_once
 rate control keeps the bursts of an overrun receiver ^^ loader/engine/ratectl.c ^^ forget_window(p, slot, bps > p->bw_bps / 2 ? bps : p->bw_bps / 2); ^^ (void)forget_window; ^^ build/tests/test_ratectl ^^ build/tests/test_ratectl
+keyed receiver takes an OPEN whose seal fails ^^ loader/engine/recv_data.c ^^ n = p2pkp_linkauth_unseal(la, true, data, rx->len); ^^ n = (int)mlen; ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh security:wrong_key_or_none
+keyed link accepts a replayed datagram ^^ loader/engine/linkauth.c ^^ if (!p2pkp_replay_accept(open ? &la->open_win : &la->rx_win, seq)) ^^ if (0) ^^ build/p2pkp-xdp build/p2pkp-relay ^^ BUILD=build tests/ns/run.sh security:replayed
 unload does not detach ^^ loader/xdp/steer.c ^^ err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program", ^^ err = 0; (void)("steering program", ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh steer:load_status_unload
 EOF
 )

@@ -47,6 +47,8 @@ struct p2pkp_send_opts {
 	void (*progress)(const struct p2pkp_send_progress *p, void *ctx);
 	void *progress_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: cancel */
+	const __u8 *psk;	     /* P2PKP_PSK_LEN bytes: keyed sessions; NULL: none */
+	bool encrypt;		     /* keyed: encrypt the items, not only authenticate */
 	/*
 	 * Test hook, NULL outside tests: asked for every DATA datagram just
 	 * before it is queued (seq: its DATA sequence number toward that
@@ -117,6 +119,8 @@ struct p2pkp_recv_opts {
 	enum p2pkp_backend backend;
 	__u32 giveup_ms; /* 0: P2PKP_GIVEUP_MS */
 	volatile sig_atomic_t *stop;
+	const __u8 *psk; /* P2PKP_PSK_LEN bytes: only keyed sessions; NULL: no key */
+	bool encrypt;	 /* keyed: refuse sessions that do not encrypt */
 };
 
 struct p2pkp_recv_result {
@@ -126,8 +130,9 @@ struct p2pkp_recv_result {
 	__u64 bytes_written;
 	__u64 writes; /* pwritev calls */
 	__u64 duplicates;
-	__u64 bad_msgs; /* malformed or unexpected datagrams dropped */
-	__u64 bad_sums; /* DATA whose BLOCK_SUM did not match its payload: dropped */
+	__u64 bad_msgs;	   /* malformed or unexpected datagrams dropped */
+	__u64 bad_sums;	   /* DATA whose BLOCK_SUM did not match its payload: dropped */
+	__u64 auth_failed; /* keyed: datagrams without a valid seal, dropped */
 	struct p2pkp_transport_stats tstats;
 	char backend[8];
 };

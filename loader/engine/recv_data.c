@@ -5,7 +5,12 @@
  * written; every other datagram dispatched to its session, or answered
  * UNKNOWN_LINK when there is none.
  */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
 #include "clock.h"
+#include "log.h"
 #include "recv_priv.h"
 
 #define UNKNOWN_LINK_NS (1000 * NSEC_PER_MSEC)
@@ -70,8 +75,8 @@ static bool on_data(struct receiver *r, struct session *s, const struct p2pkp_ms
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-static void tell_unknown_link(struct receiver *r, const struct p2pkp_msg *m,
-			      const struct p2pkp_addr *from)
+/* At most one answer a second to each peer without a session (no amplification). */
+bool rcv_stranger_may_hear(struct receiver *r, const struct p2pkp_addr *from)
 {
 	struct stranger *st = &r->strangers[0];
 	__u64 now = p2pkp_now_ns();
@@ -86,11 +91,131 @@ static void tell_unknown_link(struct receiver *r, const struct p2pkp_msg *m,
 			st = &r->strangers[i];
 	}
 	if (p2pkp_addr_equal(&st->addr, from) && now - st->last_ns < UNKNOWN_LINK_NS)
-		return;
+		return false;
 	st->addr = *from;
 	st->last_ns = now;
-	rcv_send_result(r, from, m->linkid, 1, P2PKP_CMD_ABORT, P2PKP_FILE_NONE,
-			P2PKP_R_UNKNOWN_LINK, NULL);
+	return true;
+}
+
+static void tell_unknown_link(struct receiver *r, const struct p2pkp_msg *m,
+			      const struct p2pkp_addr *from)
+{
+	/* A keyed receiver tells strangers nothing: they could not check it. */
+	if (!r->o->psk && rcv_stranger_may_hear(r, from))
+		rcv_send_result(r, from, m->linkid, 1, P2PKP_CMD_ABORT, P2PKP_FILE_NONE,
+				P2PKP_R_UNKNOWN_LINK, NULL);
+}
+
+/*
+ * Refuse a keyed-session OPEN with AUTH, unsealed (there is no key to seal it
+ * with), at most once a second per peer and never larger than the OPEN.
+ */
+static void refuse_auth(struct receiver *r, const struct p2pkp_msg *m,
+			const struct p2pkp_addr *from, __u32 req_len, const char *why)
+{
+	struct p2pkp_open_reply rep = {
+		.result = P2PKP_R_AUTH, .ver_min = P2PKP_VERSION, .ver_max = P2PKP_VERSION};
+	char name[P2PKP_ADDR_STRLEN];
+	struct p2pkp_enc e;
+	CTRL_BUF(buf);
+	int len;
+
+	if (!rcv_stranger_may_hear(r, from))
+		return;
+	pr_warn("%s: refused session: %s\n", p2pkp_addr_str(from, name, sizeof(name)), why);
+	rep.text.ptr = (const __u8 *)why;
+	rep.text.len = (__u32)strlen(why);
+	p2pkp_enc_init(&e, buf, sizeof(buf));
+	len = p2pkp_build_open_reply(&e, m->linkid, m->msgid, &rep);
+	if (len > (int)req_len) {
+		rep.text.len = 0;
+		p2pkp_enc_init(&e, buf, sizeof(buf));
+		len = p2pkp_build_open_reply(&e, m->linkid, m->msgid, &rep);
+	}
+	if (len <= (int)req_len)
+		rcv_send_msg(r, from, buf, len);
+}
+
+/* A keyed OPEN at a receiver without a key: say so, so the sender need not time out. */
+static void refuse_sealed_open(struct receiver *r, const struct p2pkp_rx_msg *rx)
+{
+	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)rx->data;
+	__u32 mlen;
+	struct p2pkp_msg m;
+
+	if (rx->len < P2PKP_HDR_LEN || be16toh(h->command) != P2PKP_CMD_OPEN)
+		return;
+	mlen = be16toh(h->length);
+	if (mlen < P2PKP_HDR_LEN || rx->len != p2pkp_sealed_len(mlen) ||
+	    p2pkp_decode(rx->data, mlen, &m) || !m.u.open.auth)
+		return;
+	refuse_auth(r, &m, &rx->src, rx->len, "no key here");
+}
+
+/*
+ * An OPEN to a keyed receiver: its seal must check with the open key its
+ * own nonce gives (a retransmission: with the session's). A fresh one that
+ * checks gets our nonce and the session keys in la. Message length or -EBADMSG.
+ */
+static int keyed_open(struct receiver *r, const struct p2pkp_rx_msg *rx, struct session *s,
+		      struct p2pkp_linkauth *la)
+{
+	__u8 *data = (__u8 *)rx->data; /* ours until released: opened in place */
+	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)data;
+	__u32 mlen = be16toh(h->length);
+	struct p2pkp_msg m;
+	int n;
+
+	if (mlen > rx->len || p2pkp_decode(data, mlen, &m))
+		return -EBADMSG;
+	if (!m.u.open.auth) {
+		refuse_auth(r, &m, &rx->src, rx->len, "key required");
+		return -EBADMSG;
+	}
+	if (s) {
+		if (memcmp(s->auth.ns, m.u.open.nonce, sizeof(s->auth.ns)))
+			return -EBADMSG; /* someone else's OPEN on this link */
+		return p2pkp_linkauth_unseal(&s->auth, true, data, rx->len);
+	}
+	if (p2pkp_linkauth_start(la, r->o->psk, m.linkid, m.u.open.auth, P2PKP_ROLE_RECEIVER,
+				 m.u.open.nonce))
+		return -EBADMSG;
+	n = p2pkp_linkauth_unseal(la, true, data, rx->len);
+	if (n < 0)
+		refuse_auth(r, &m, &rx->src, rx->len, "keys differ");
+	else if (r->o->encrypt && m.u.open.auth != P2PKP_AUTH_ENCRYPT)
+		refuse_auth(r, &m, &rx->src, rx->len, "--encrypt required");
+	else if (!p2pkp_linkauth_accept(la, r->o->psk))
+		return n;
+	p2pkp_linkauth_free(la);
+	return -EBADMSG;
+}
+
+/*
+ * A keyed receiver opens every datagram before decoding it: a session's with
+ * the session key, an OPEN with its open key. Returns the message length, or
+ * -EBADMSG: dropped and counted.
+ */
+static int keyed_msg(struct receiver *r, const struct p2pkp_rx_msg *rx, struct p2pkp_linkauth *la)
+{
+	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)rx->data;
+	struct session *s;
+	int n;
+
+	if (rx->len < P2PKP_HDR_LEN)
+		return -EBADMSG;
+	s = rcv_find_session(r, be64toh(h->linkid), &rx->src);
+	if (be16toh(h->command) == P2PKP_CMD_OPEN) {
+		n = keyed_open(r, rx, s, la);
+	} else if (!s) {
+		n = -EBADMSG;
+	} else {
+		n = p2pkp_linkauth_unseal(&s->auth, false, (__u8 *)rx->data, rx->len);
+		s->admitted |= n >= 0; /* it holds the key and saw our nonce */
+	}
+	if (n < 0)
+		r->res->auth_failed++;
+	return n;
 }
 
 static void answer_keepalive(struct receiver *r, const struct p2pkp_msg *m,
@@ -109,11 +234,24 @@ static void answer_keepalive(struct receiver *r, const struct p2pkp_msg *m,
 /* Returns true if the frame is held by the write batch. */
 static bool handle_msg(struct receiver *r, const struct p2pkp_rx_msg *rx)
 {
+	struct p2pkp_linkauth la = {0}, *fresh = NULL;
+	__u32 len = rx->len;
 	struct session *s;
 	struct p2pkp_msg m;
+	int n;
 
-	if (p2pkp_decode(rx->data, rx->len, &m)) {
+	if (r->o->psk) {
+		n = keyed_msg(r, rx, &la);
+		if (n < 0)
+			return false;
+		len = (__u32)n;
+		fresh = la.tx ? &la : NULL;
+	}
+	if (p2pkp_decode(rx->data, len, &m)) {
 		r->res->bad_msgs++;
+		if (!r->o->psk)
+			refuse_sealed_open(r, rx);
+		p2pkp_linkauth_free(&la);
 		return false;
 	}
 	s = rcv_find_session(r, m.linkid, &rx->src);
@@ -130,7 +268,7 @@ static bool handle_msg(struct receiver *r, const struct p2pkp_rx_msg *rx)
 	/* Control decisions see every block received so far. */
 	rcv_flush_batch(r);
 	if (m.command == P2PKP_CMD_OPEN)
-		rcv_on_open(r, &m, &rx->src);
+		rcv_on_open(r, &m, &rx->src, fresh);
 	else if (m.command == P2PKP_CMD_KEEPALIVE)
 		answer_keepalive(r, &m, &rx->src);
 	else if (m.command & P2PKP_CMD_RESPONSE)

@@ -216,6 +216,7 @@ void rcv_on_control(struct receiver *r, struct session *s, const struct p2pkp_ms
 {
 	switch (m->command) {
 	case P2PKP_CMD_FILES:
+		s->admitted = true; /* keyless: a session that announces files is a real one */
 		on_files(r, s, m);
 		break;
 	case P2PKP_CMD_STATUS:

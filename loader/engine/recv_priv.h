@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "filestore.h"
+#include "linkauth.h"
 #include "wire.h"
 
 #define RX_BATCH      256
@@ -63,6 +64,8 @@ struct session {
 	__u64 bytes;
 	__u64 received; /* DATA payload bytes accepted (RECEIVED in REPORTs) */
 	__u32 files_ok, files_failed;
+	struct p2pkp_linkauth auth; /* keyed: its handshake and keys */
+	bool admitted; /* keyed: the sender proved its key and our nonce; else: it sent FILES */
 };
 
 /* Senders we told UNKNOWN_LINK, to say it at most once a second each. */
@@ -100,7 +103,9 @@ struct session *rcv_find_session(struct receiver *r, __u64 linkid, const struct 
 void rcv_save_states(struct session *s);
 void rcv_forget_session(struct receiver *r, struct session *s, bool ok);
 void rcv_end_session(struct receiver *r, struct session *s, bool ok, bool linger);
-void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2pkp_addr *from);
+void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2pkp_addr *from,
+		 struct p2pkp_linkauth *la);
+bool rcv_stranger_may_hear(struct receiver *r, const struct p2pkp_addr *from);
 
 /* recv_files.c */
 void rcv_on_control(struct receiver *r, struct session *s, const struct p2pkp_msg *m);

@@ -4,6 +4,7 @@
  * sender), opened by OPEN within the limits this receiver accepts, ended
  * when closed, aborted or silent too long; and the messages a session sends.
  */
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,12 @@
 
 /* --- sending ----------------------------------------------------------------------- */
 
-void rcv_send_msg(struct receiver *r, const struct p2pkp_addr *to, const void *msg, int len)
+/*
+ * Send msg to to, sealed with la (NULL: unsealed). A keyed receiver seals
+ * with the session's key; without a session it sends only refusals of OPEN.
+ */
+static void send_sealed(struct receiver *r, const struct p2pkp_addr *to, struct p2pkp_linkauth *la,
+			const void *msg, int len)
 {
 	struct p2pkp_tx_buf buf;
 
@@ -29,8 +35,26 @@ void rcv_send_msg(struct receiver *r, const struct p2pkp_addr *to, const void *m
 			return; /* the peer retries its request */
 	}
 	memcpy(buf.data, msg, (size_t)len);
-	if (p2pkp_tx_put(r->t, &buf, (__u32)len, to))
+	if (la)
+		len = p2pkp_linkauth_seal(la, false, buf.data, (__u32)len, buf.cap);
+	if (len < 0 || p2pkp_tx_put(r->t, &buf, (__u32)len, to))
 		p2pkp_tx_abandon(r->t, &buf);
+}
+
+void rcv_send_msg(struct receiver *r, const struct p2pkp_addr *to, const void *msg, int len)
+{
+	const struct p2pkp_hdr *h = msg;
+	struct session *s;
+
+	if (len <= 0 || !r->o->psk) {
+		send_sealed(r, to, NULL, msg, len);
+		return;
+	}
+	s = rcv_find_session(r, be64toh(h->linkid), to);
+	if (s && s->auth.tx)
+		send_sealed(r, to, &s->auth, msg, len);
+	else if (be16toh(h->command) == (P2PKP_CMD_OPEN | P2PKP_CMD_RESPONSE))
+		send_sealed(r, to, NULL, msg, len); /* a refusal: the sender cannot check it */
 }
 
 void rcv_send_result(struct receiver *r, const struct p2pkp_addr *to, __u64 linkid, __u32 msgid,
@@ -111,9 +135,13 @@ void rcv_save_states(struct session *s)
 /* Forget a session for good; with --once, that ends the run. */
 void rcv_forget_session(struct receiver *r, struct session *s, bool ok)
 {
+	bool admitted = s->admitted;
+
 	free(s->slots);
+	p2pkp_linkauth_free(&s->auth);
 	memset(s, 0, sizeof(*s));
-	if (r->o->once) {
+	/* Only a session that proved itself ends --once: OPEN alone is anyone's. */
+	if (r->o->once && admitted) {
 		r->finished = true;
 		r->failed |= !ok;
 	}
@@ -176,7 +204,8 @@ static __u16 check_open(struct receiver *r, const struct p2pkp_addr *from,
 		*why = "only protocol version 2 is spoken here";
 		return P2PKP_R_VERSION;
 	}
-	if (o->block_size + P2PKP_DATA_OVERHEAD > p2pkp_tx_max_msg(r->t, from)) {
+	if (o->block_size + P2PKP_DATA_OVERHEAD + (o->auth ? P2PKP_SEAL_LEN : 0) >
+	    p2pkp_tx_max_msg(r->t, from)) {
 		*why = "DATA of this block size does not fit this link's MTU";
 		return P2PKP_R_MTU;
 	}
@@ -218,7 +247,13 @@ static struct session *new_session(struct receiver *r, const struct p2pkp_msg *m
 	return s;
 }
 
-void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2pkp_addr *from)
+/*
+ * OPEN (docs/protocol.md 14.1). la: a keyed OPEN that just checked, with the
+ * session keys drawn; the new session takes it over, or the refusal is
+ * sealed with it and it is freed.
+ */
+void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2pkp_addr *from,
+		 struct p2pkp_linkauth *la)
 {
 	struct p2pkp_open_reply rep = {
 		.result = P2PKP_R_OK, .ver_min = P2PKP_VERSION, .ver_max = P2PKP_VERSION};
@@ -239,6 +274,9 @@ void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2p
 			if (!s) {
 				rep.result = P2PKP_R_BUSY;
 				why = "too many sessions";
+			} else if (la) {
+				s->auth = *la; /* the session owns the keys now */
+				memset(la, 0, sizeof(*la));
 			}
 		}
 		if (rep.result != P2PKP_R_OK) {
@@ -254,7 +292,14 @@ void rcv_on_open(struct receiver *r, const struct p2pkp_msg *m, const struct p2p
 	if (s) {
 		s->broken = false;
 		rep.max_payload = p2pkp_tx_max_msg(r->t, from);
+		la = s->auth.tx ? &s->auth : NULL;
+	}
+	if (la) {
+		rep.keyed = true;
+		memcpy(rep.nonce, la->nr, sizeof(rep.nonce));
 	}
 	p2pkp_enc_init(&e, buf, sizeof(buf));
-	rcv_send_msg(r, from, buf, p2pkp_build_open_reply(&e, m->linkid, m->msgid, &rep));
+	send_sealed(r, from, la, buf, p2pkp_build_open_reply(&e, m->linkid, m->msgid, &rep));
+	if (la && (!s || la != &s->auth))
+		p2pkp_linkauth_free(la);
 }

@@ -283,6 +283,8 @@ bool p2pkp_send_goodput_bps(const struct p2pkp_send_result *res, double *bps)
 
 static int choose_block_size(struct sender *s)
 {
+	/* A keyed DATA carries the seal's trailer too. */
+	__u32 overhead = P2PKP_DATA_OVERHEAD + (s->o->psk ? P2PKP_SEAL_LEN : 0);
 	__u32 max_msg = 0xffffffffu, m, i;
 
 	for (i = 0; i < s->npeers; i++) {
@@ -291,15 +293,15 @@ static int choose_block_size(struct sender *s)
 			max_msg = m;
 	}
 	if (s->o->block_size) {
-		if (s->o->block_size + P2PKP_DATA_OVERHEAD > max_msg) {
+		if (s->o->block_size + overhead > max_msg) {
 			pr_warn("block size %u does not fit the path: DATA would be %u bytes, at most "
 				"%u fit\n",
-				s->o->block_size, s->o->block_size + P2PKP_DATA_OVERHEAD, max_msg);
+				s->o->block_size, s->o->block_size + overhead, max_msg);
 			return -EMSGSIZE;
 		}
 		s->block_size = s->o->block_size;
 	} else {
-		s->block_size = (max_msg - P2PKP_DATA_OVERHEAD) & ~7u;
+		s->block_size = (max_msg - overhead) & ~7u;
 		if (s->block_size > P2PKP_MAX_BLOCK_SIZE)
 			s->block_size = P2PKP_MAX_BLOCK_SIZE & ~7u;
 	}
@@ -308,7 +310,7 @@ static int choose_block_size(struct sender *s)
 			s->block_size, P2PKP_MIN_BLOCK_SIZE);
 		return -EMSGSIZE;
 	}
-	s->data_len = s->block_size + P2PKP_DATA_OVERHEAD;
+	s->data_len = s->block_size + overhead;
 	return 0;
 }
 
@@ -339,6 +341,15 @@ static int setup_peers(struct sender *s)
 			return -ENOMEM;
 		for (__u32 f = 0; f < s->fl.n; f++)
 			p2pkp_rangeset_init(&p->files[f].resend);
+		if (s->o->psk) {
+			int err = p2pkp_linkauth_start(&p->auth, s->o->psk, s->linkid,
+						       s->o->encrypt ? P2PKP_AUTH_ENCRYPT
+								     : P2PKP_AUTH_MAC,
+						       P2PKP_ROLE_SENDER, NULL);
+
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -348,6 +359,7 @@ static void free_peers(struct sender *s)
 	__u32 i, f;
 
 	for (i = 0; i < s->npeers; i++) {
+		p2pkp_linkauth_free(&s->peer[i].auth);
 		if (!s->peer[i].files)
 			continue;
 		for (f = 0; f < s->fl.n; f++)

@@ -5,6 +5,8 @@
  * requests, and the per-receiver timers that move files to VERIFY and the
  * session to CLOSE.
  */
+#include <endian.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,25 @@ int snd_get_txbuf(struct sender *s, struct p2pkp_tx_buf *buf)
 	return p2pkp_tx_get(s->t, buf);
 }
 
+/*
+ * Queue the message of len bytes in buf for p, sealed on a keyed link (an
+ * OPEN with the open key, anything else with the session key). 0, or -errno
+ * with the buffer still the caller's.
+ */
+int snd_put(struct sender *s, struct peer *p, struct p2pkp_tx_buf *buf, __u32 len)
+{
+	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)buf->data;
+	int n = (int)len;
+
+	if (s->o->psk) {
+		n = p2pkp_linkauth_seal(&p->auth, be16toh(h->command) == P2PKP_CMD_OPEN, buf->data,
+					len, buf->cap);
+		if (n < 0)
+			return n;
+	}
+	return p2pkp_tx_put(s->t, buf, (__u32)n, &p->addr);
+}
+
 static void send_bytes(struct sender *s, struct peer *p, const void *msg, __u32 len)
 {
 	struct p2pkp_tx_buf buf;
@@ -35,7 +56,7 @@ static void send_bytes(struct sender *s, struct peer *p, const void *msg, __u32 
 	if (snd_get_txbuf(s, &buf))
 		return; /* a request is retried on its timer; a response on the next request */
 	memcpy(buf.data, msg, len);
-	if (p2pkp_tx_put(s->t, &buf, len, &p->addr))
+	if (snd_put(s, p, &buf, len))
 		p2pkp_tx_abandon(s->t, &buf);
 }
 
@@ -115,6 +136,10 @@ void snd_open(struct sender *s, struct peer *p, __u64 now)
 
 	if (!req)
 		return;
+	if (s->o->psk) {
+		o.auth = p->auth.mode;
+		memcpy(o.nonce, p->auth.ns, sizeof(o.nonce));
+	}
 	p2pkp_enc_init(&e, req->buf, sizeof(req->buf));
 	finish_req(s, p, req, p2pkp_build_open(&e, s->linkid, req->msgid, &o), now);
 }
@@ -236,6 +261,11 @@ static void check_files(struct sender *s, struct peer *p, __u64 now)
 
 static void on_open_reply(struct sender *s, struct peer *p, const struct p2pkp_open_reply *r)
 {
+	if (r->result == P2PKP_R_AUTH) {
+		snd_peer_fail(p, r->result, "authentication failed: the receiver says %.*s",
+			      (int)r->text.len, (const char *)r->text.ptr);
+		return;
+	}
 	if (r->result != P2PKP_R_OK) {
 		snd_peer_fail(p, r->result, "refused the session: %s%s%.*s",
 			      p2pkp_result_name(r->result), r->text.len ? ": " : "",
@@ -445,12 +475,66 @@ static struct peer *find_peer(struct sender *s, const struct p2pkp_addr *a)
 	return NULL;
 }
 
+/*
+ * The receiver's answer to a keyed OPEN: its nonce gives the session keys,
+ * whose seal on this very answer proves it holds the key. An unsealed
+ * refusal cannot be checked; it is believed only for failing the peer with
+ * AUTH (one who can spoof it could as well drop the answers). Returns the
+ * message length or -EBADMSG.
+ */
+static int keyed_open_reply(struct sender *s, struct peer *p, __u8 *data, __u32 len)
+{
+	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)data;
+	__u32 mlen = be16toh(h->length);
+	struct p2pkp_msg m;
+	int n;
+
+	if (len < P2PKP_HDR_LEN || be16toh(h->command) != (P2PKP_CMD_OPEN | P2PKP_CMD_RESPONSE) ||
+	    mlen > len || p2pkp_decode(data, mlen, &m) || m.linkid != s->linkid)
+		return -EBADMSG;
+	if (!m.u.open_reply.keyed) {
+		if (m.u.open_reply.result == P2PKP_R_AUTH && p->state == PEER_OPENING &&
+		    p2pkp_reqs_find(&p->reqs, m.msgid, P2PKP_CMD_OPEN))
+			on_open_reply(s, p, &m.u.open_reply);
+		return -EBADMSG;
+	}
+	if (p2pkp_linkauth_keys(&p->auth, s->o->psk, m.u.open_reply.nonce))
+		return -EBADMSG;
+	n = p2pkp_linkauth_unseal(&p->auth, false, data, len);
+	if (n < 0) {
+		/* Forged or damaged: forget its keys and wait for the real answer. */
+		p2pkp_linkauth_drop_keys(&p->auth);
+		p->auth_failed++;
+	}
+	return n;
+}
+
+/* A datagram's message on a keyed link: checked and opened in place. Length or -EBADMSG. */
+static int keyed_msg(struct sender *s, struct peer *p, const struct p2pkp_rx_msg *rx)
+{
+	__u8 *data = (__u8 *)rx->data; /* ours until released: opened in place */
+
+	if (!p->auth.rx)
+		return keyed_open_reply(s, p, data, rx->len);
+	return p2pkp_linkauth_unseal(&p->auth, false, data, rx->len);
+}
+
 static void handle_msg(struct sender *s, const struct p2pkp_rx_msg *rx, __u64 now)
 {
-	struct p2pkp_msg m;
 	struct peer *p = find_peer(s, &rx->src);
+	__u32 len = rx->len;
+	struct p2pkp_msg m;
+	int n;
 
-	if (!p || p2pkp_decode(rx->data, rx->len, &m) || m.linkid != s->linkid) {
+	if (p && s->o->psk) {
+		n = keyed_msg(s, p, rx);
+		if (n < 0) {
+			s->bad_msgs++;
+			return;
+		}
+		len = (__u32)n;
+	}
+	if (!p || p2pkp_decode(rx->data, len, &m) || m.linkid != s->linkid) {
 		s->bad_msgs++;
 		return;
 	}
@@ -499,8 +583,15 @@ void snd_run_timers(struct sender *s, struct peer *p, __u64 now)
 	if (p->state == PEER_DONE || p->state == PEER_FAILED)
 		return;
 	if (now - p->last_heard_ns > s->giveup_ns) {
-		snd_peer_fail(p, P2PKP_R_TIMEOUT, "no answer for %llu s",
-			      (unsigned long long)(s->giveup_ns / NSEC_PER_SEC));
+		if (p->auth_failed)
+			snd_peer_fail(p, P2PKP_R_AUTH,
+				      "authentication failed: no answer in %llu s checked (%u did "
+				      "not)",
+				      (unsigned long long)(s->giveup_ns / NSEC_PER_SEC),
+				      p->auth_failed);
+		else
+			snd_peer_fail(p, P2PKP_R_TIMEOUT, "no answer for %llu s",
+				      (unsigned long long)(s->giveup_ns / NSEC_PER_SEC));
 		return;
 	}
 	for (i = 0; i < P2PKP_REQ_MAX; i++) {

@@ -269,7 +269,7 @@ static int put_data(struct sender *s, struct peer *p, struct data_msg *m, bool r
 		note_data_sent(s, p, m->len, retrans);
 		return 1;
 	}
-	if (p2pkp_tx_put(s->t, &m->buf, (__u32)p2pkp_enc_finish(&m->enc), &p->addr)) {
+	if (snd_put(s, p, &m->buf, (__u32)p2pkp_enc_finish(&m->enc))) {
 		p2pkp_tx_abandon(s->t, &m->buf);
 		return 0;
 	}

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "filelist.h"
 #include "inflight.h"
+#include "linkauth.h"
 #include "pacer.h"
 #include "ratectl.h"
 #include "ranges.h"
@@ -62,6 +63,8 @@ struct peer {
 	__u64 last_heard_ns;
 	__u32 resend_hint;		/* lowest file that may have blocks to resend */
 	struct p2pkp_inflight inflight; /* its recent retransmissions */
+	struct p2pkp_linkauth auth;	/* keyed: the handshake and the session keys */
+	__u32 auth_failed;		/* keyed: answers to OPEN whose seal did not check */
 	struct p2pkp_peer_result *res;
 	struct p2pkp_rate_peer rate; /* its delivery samples */
 	bool straggler_said;	     /* told the operator it is far behind */
@@ -129,6 +132,7 @@ static inline bool pfile_final(const struct pfile *pf)
 
 /* send_ctrl.c */
 int snd_get_txbuf(struct sender *s, struct p2pkp_tx_buf *buf);
+int snd_put(struct sender *s, struct peer *p, struct p2pkp_tx_buf *buf, __u32 len);
 void snd_peer_fail(struct peer *p, __u16 result, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void snd_pfile_set(struct peer *p, __u32 f, enum pfile_state st);

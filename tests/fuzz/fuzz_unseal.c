@@ -10,6 +10,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const __u8 key[P2PKP_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-static void open_as_datagram(struct p2pkp_sealer *s, const uint8_t *data, size_t size)
+static void open_as_datagram(struct p2pkp_sealer *s, bool enc, const uint8_t *data, size_t size)
 {
 	__u8 *buf = malloc(size ? size : 1);
 	__u64 seq;
@@ -38,13 +39,13 @@ static void open_as_datagram(struct p2pkp_sealer *s, const uint8_t *data, size_t
 
 	CHECK(buf);
 	memcpy(buf, data, size);
-	len = p2pkp_unseal(s, buf, (__u32)size, &seq);
-	CHECK(len == -EBADMSG || (len >= (int)P2PKP_HDR_LEN && seq &&
-				  p2pkp_sealed_len((__u32)len) == size));
+	len = p2pkp_unseal(s, buf, (__u32)size, &seq, enc);
+	CHECK(len == -EBADMSG ||
+	      (len >= (int)P2PKP_HDR_LEN && seq && p2pkp_sealed_len((__u32)len) == size));
 	free(buf);
 }
 
-static void seal_and_open(struct p2pkp_sealer *s, const uint8_t *data, size_t size)
+static void seal_and_open(struct p2pkp_sealer *s, bool enc, const uint8_t *data, size_t size)
 {
 	static __u8 buf[MAX_MSG + 8 + P2PKP_SEAL_LEN];
 	struct p2pkp_hdr *h = (struct p2pkp_hdr *)buf;
@@ -56,9 +57,9 @@ static void seal_and_open(struct p2pkp_sealer *s, const uint8_t *data, size_t si
 		return;
 	memcpy(buf, data, size);
 	h->length = htobe16((__u16)size);
-	n = p2pkp_seal(s, want_seq, buf, (__u32)size, sizeof(buf));
+	n = p2pkp_seal(s, want_seq, buf, (__u32)size, sizeof(buf), enc);
 	CHECK(n == (int)p2pkp_sealed_len((__u32)size));
-	len = p2pkp_unseal(s, buf, (__u32)n, &seq);
+	len = p2pkp_unseal(s, buf, (__u32)n, &seq, enc);
 	CHECK(len == (int)size && seq == want_seq);
 	CHECK(!memcmp(buf + P2PKP_HDR_LEN, data + P2PKP_HDR_LEN, size - P2PKP_HDR_LEN));
 	CHECK(p2pkp_replay_accept(&w, seq) && !p2pkp_replay_accept(&w, seq));
@@ -66,16 +67,15 @@ static void seal_and_open(struct p2pkp_sealer *s, const uint8_t *data, size_t si
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct p2pkp_sealer *mac, *enc;
+	static struct p2pkp_sealer *s;
 
-	if (!mac) {
-		mac = p2pkp_sealer_new(key, false);
-		enc = p2pkp_sealer_new(key, true);
-		CHECK(mac && enc);
+	if (!s) {
+		s = p2pkp_sealer_new(key);
+		CHECK(s);
 	}
-	open_as_datagram(mac, data, size);
-	open_as_datagram(enc, data, size);
-	seal_and_open(mac, data, size);
-	seal_and_open(enc, data, size);
+	open_as_datagram(s, false, data, size);
+	open_as_datagram(s, true, data, size);
+	seal_and_open(s, false, data, size);
+	seal_and_open(s, true, data, size);
 	return 0;
 }

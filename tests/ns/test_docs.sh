@@ -4,7 +4,7 @@
 test_man_page_documents_every_option() {
 	local cmd opt man missing=""
 	man=$(sed 's/\\-/-/g' "$P2PKP_TOP/docs/p2pkp-xdp.8")
-	for cmd in load unload status send recv; do
+	for cmd in load unload status send recv keygen; do
 		grep -q "^.B p2pkp-xdp $cmd" <<<"$man" || missing+=" $cmd(synopsis)"
 		for opt in $("$P2PKP" "$cmd" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 			grep -q -- "$opt" <<<"$man" || missing+=" $cmd:$opt"

@@ -82,14 +82,14 @@ static void seal_case(bool encrypt, const char *want_hex)
 	unhex(s2r_hex, key);
 	len = unhex(msg_hex, msg);
 	want_len = unhex(want_hex, want);
-	s = p2pkp_sealer_new(key, encrypt);
+	s = p2pkp_sealer_new(key);
 	assert_non_null(s);
 	memset(buf, 0xee, sizeof(buf)); /* padding must come out zero whatever was there */
 	memcpy(buf, msg, len);
 	assert_int_equal(p2pkp_sealed_len((__u32)len), want_len);
-	assert_int_equal(p2pkp_seal(s, 5, buf, (__u32)len, sizeof(buf)), (int)want_len);
+	assert_int_equal(p2pkp_seal(s, 5, buf, (__u32)len, sizeof(buf), encrypt), (int)want_len);
 	assert_memory_equal(buf, want, want_len);
-	assert_int_equal(p2pkp_unseal(s, buf, (__u32)want_len, &seq), (int)len);
+	assert_int_equal(p2pkp_unseal(s, buf, (__u32)want_len, &seq, encrypt), (int)len);
 	assert_int_equal(seq, 5);
 	assert_memory_equal(buf, msg, len);
 	p2pkp_sealer_free(s);
@@ -116,15 +116,15 @@ static void test_every_bit_counts(void **state)
 
 	unhex(s2r_hex, key);
 	for (mode = 0; mode < 2; mode++) {
-		s = p2pkp_sealer_new(key, mode);
+		s = p2pkp_sealer_new(key);
 		n = unhex(mode ? enc_hex : mac_hex, sealed);
 		for (i = 0; i < n; i++) {
 			for (bit = 0; bit < 8; bit++) {
 				memcpy(buf, sealed, n);
 				buf[i] ^= (__u8)(1 << bit);
-				if (p2pkp_unseal(s, buf, (__u32)n, &seq) != -EBADMSG)
-					fail_msg("mode %d: byte %zu bit %d flipped, still opens", mode,
-						 i, bit);
+				if (p2pkp_unseal(s, buf, (__u32)n, &seq, mode) != -EBADMSG)
+					fail_msg("mode %d: byte %zu bit %d flipped, still opens",
+						 mode, i, bit);
 			}
 		}
 		p2pkp_sealer_free(s);
@@ -142,20 +142,23 @@ static void test_what_does_not_open(void **state)
 	unhex(s2r_hex, key);
 	unhex(r2s_hex, other);
 	n = unhex(mac_hex, sealed);
-	s = p2pkp_sealer_new(key, false);
-	wrong = p2pkp_sealer_new(other, false);
+	s = p2pkp_sealer_new(key);
+	wrong = p2pkp_sealer_new(other);
 	memcpy(buf, sealed, n);
-	assert_int_equal(p2pkp_unseal(wrong, buf, (__u32)n, &seq), -EBADMSG);
+	assert_int_equal(p2pkp_unseal(wrong, buf, (__u32)n, &seq, false), -EBADMSG);
 	memcpy(buf, sealed, n);
-	assert_int_equal(p2pkp_unseal(s, buf, (__u32)n - 1, &seq), -EBADMSG);
+	assert_int_equal(p2pkp_unseal(s, buf, (__u32)n - 1, &seq, false), -EBADMSG);
 	memcpy(buf, sealed, n);
 	buf[n] = 0;
-	assert_int_equal(p2pkp_unseal(s, buf, (__u32)n + 8, &seq), -EBADMSG);
-	assert_int_equal(p2pkp_unseal(s, buf, 8, &seq), -EBADMSG);
+	assert_int_equal(p2pkp_unseal(s, buf, (__u32)n + 8, &seq, false), -EBADMSG);
+	assert_int_equal(p2pkp_unseal(s, buf, 8, &seq, false), -EBADMSG);
 	/* The sealer refuses sequence number 0 and a buffer too small. */
 	memcpy(buf, sealed, 21);
-	assert_int_equal(p2pkp_seal(s, 0, buf, 21, sizeof(buf)), -EINVAL);
-	assert_int_equal(p2pkp_seal(s, 1, buf, 21, 47), -ENOSPC);
+	assert_int_equal(p2pkp_seal(s, 0, buf, 21, sizeof(buf), false), -EINVAL);
+	assert_int_equal(p2pkp_seal(s, 1, buf, 21, 47, false), -ENOSPC);
+	/* Sealed without encryption, opened as if encrypted (or the reverse): no. */
+	memcpy(buf, sealed, n);
+	assert_int_equal(p2pkp_unseal(s, buf, (__u32)n, &seq, true), -EBADMSG);
 	p2pkp_sealer_free(s);
 	p2pkp_sealer_free(wrong);
 }
@@ -169,10 +172,11 @@ struct replay_step {
 static void test_replay_window(void **state)
 {
 	static const struct replay_step steps[] = {
-		{0, false},  {1, true},	    {1, false},	   {3, true},	  {2, true},	{2, false},
-		{1000, true}, {5, true},    {5, false},	   {1023, true},  {1024, true}, {1, false},
-		{4000, true}, {3000, true}, {2976, false}, {2977, true},  {4000, false},
-		{9000, true}, {8000, true}, {7976, false}, {8999, true},  {9000, false},
+		{0, false},   {1, true},     {1, false},   {3, true},	 {2, true},
+		{2, false},   {1000, true},  {5, true},	   {5, false},	 {1023, true},
+		{1024, true}, {1, false},    {4000, true}, {3000, true}, {2976, false},
+		{2977, true}, {4000, false}, {9000, true}, {8000, true}, {7976, false},
+		{8999, true}, {9000, false},
 	};
 	struct p2pkp_replay w;
 	size_t i;

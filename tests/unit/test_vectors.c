@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "blocksum.h"
 #include "wire.h"
 
@@ -51,6 +52,20 @@ static const char hello[] = "P2PKP says hello world!\n"; /* README, 24 bytes */
 	{                                                                                          \
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76,      \
 			0x54, 0x32, 0x10                                                           \
+	}
+
+/* The handshake nonces of tests/unit/test_auth.c. */
+#define NONCE_S                                                                                    \
+	{                                                                                          \
+		0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac,      \
+			0xad, 0xae, 0xaf, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,    \
+			0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf                                   \
+	}
+#define NONCE_R                                                                                    \
+	{                                                                                          \
+		0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c,      \
+			0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,    \
+			0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f                                   \
 	}
 
 static const __u8 status_ranges[] = {BE64(1100), BE64(1124), BE64(1500), BE64(1600)};
@@ -170,6 +185,21 @@ static const struct vector vectors[] = {
 	 "STATUS response: window [1700, 2100), two holes in it",
 	 NULL,
 	 {LINK, 9, P2PKP_CMD_STATUS | RSP, 0, .u.status = {0, 1024, 2100, 2, from_ranges, 1700}}},
+	{"22-open-keyed",
+	 "OPEN of a keyed session: AUTH 1 (authenticated, not encrypted) and the sender's NONCE",
+	 NULL,
+	 {LINK, 1, P2PKP_CMD_OPEN, 0,
+	  .u.open = {2, 2, 1360, 2, 10485784, 0, {0}, P2PKP_AUTH_MAC, NONCE_S}}},
+	{"23-open-reply-keyed",
+	 "OPEN response of a keyed session: accepted, with the receiver's NONCE",
+	 NULL,
+	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0,
+	  .u.open_reply = {P2PKP_R_OK, 2, 2, 1472, {0}, true, NONCE_R}}},
+	{"24-open-refused-auth",
+	 "OPEN response: refused, AUTH (the sender has no key), short enough never to exceed the OPEN",
+	 NULL,
+	 {LINK, 1, P2PKP_CMD_OPEN | RSP, 0,
+	  .u.open_reply = {P2PKP_R_AUTH, 2, 2, 0, BYTES("key required")}}},
 };
 #define N_VECTORS (sizeof(vectors) / sizeof(vectors[0]))
 

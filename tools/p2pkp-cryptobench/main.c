@@ -103,7 +103,7 @@ static double evp_rate(const EVP_CIPHER *c, int enc, __u32 len, unsigned int ms)
 static double sealer_rate(bool encrypt, __u32 len, unsigned int ms)
 {
 	static const __u8 key[P2PKP_KEY_LEN] = {9};
-	struct p2pkp_sealer *s = p2pkp_sealer_new(key, encrypt);
+	struct p2pkp_sealer *s = p2pkp_sealer_new(key);
 	struct p2pkp_hdr *h = (struct p2pkp_hdr *)msg;
 	__u64 start, end, seq = 0, bytes = 0;
 	int i;
@@ -115,7 +115,7 @@ static double sealer_rate(bool encrypt, __u32 len, unsigned int ms)
 	end = start + (__u64)ms * NSEC_PER_MSEC;
 	do {
 		for (i = 0; i < BATCH; i++)
-			if (p2pkp_seal(s, ++seq, msg, len, sizeof(msg)) < 0) {
+			if (p2pkp_seal(s, ++seq, msg, len, sizeof(msg), encrypt) < 0) {
 				p2pkp_sealer_free(s);
 				return -1;
 			}

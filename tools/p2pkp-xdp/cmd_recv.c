@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* recv: serve sessions, writing files under one directory. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "keyfile.h"
 #include "log.h"
 #include "netpath.h"
 #include "p2pkp_shared.h"
@@ -25,6 +27,8 @@ struct recv_cfg {
 	int backend;
 	unsigned int timeout;
 	unsigned int partial_ttl;
+	const char *key_file;
+	bool encrypt;
 	bool json;
 	bool verbose;
 };
@@ -89,6 +93,16 @@ static const struct p2pkp_option recv_opts[] = {
 	 .metavar = "DAYS",
 	 .help = "At start, remove partial files untouched for DAYS days (default 7; 0: keep)",
 	 .max = 36500},
+	{.name = "key-file",
+	 .short_name = 'k',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct recv_cfg, key_file),
+	 .metavar = "FILE",
+	 .help = "Pre-shared key (from keygen): only peers holding it are accepted"},
+	{.name = "encrypt",
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct recv_cfg, encrypt),
+	 .help = "With --key-file: accept only sessions that encrypt their data"},
 	{.name = "json",
 	 .short_name = 'j',
 	 .type = P2PKP_OPT_FLAG,
@@ -147,13 +161,13 @@ static void print_json(const struct p2pkp_recv_result *r, int status)
 	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"sessions\":%u,\"seconds\":%.3f,"
 	       "\"files_ok\":%u,\"files_failed\":%u,\"bytes_written\":%llu,\"writes\":%llu,"
 	       "\"payloads_per_write\":%.1f,\"duplicates\":%llu,\"bad_msgs\":%llu,"
-	       "\"bad_sums\":%llu,\"rx_msgs\":%llu,\"rx_dropped\":%llu}\n",
+	       "\"bad_sums\":%llu,\"auth_failed\":%llu,\"rx_msgs\":%llu,\"rx_dropped\":%llu}\n",
 	       status ? "failed" : "ok", r->backend, r->sessions, r->seconds, r->files_ok,
 	       r->files_failed, (unsigned long long)r->bytes_written, (unsigned long long)r->writes,
 	       r->writes ? (double)r->tstats.rx_msgs / (double)r->writes : 0,
 	       (unsigned long long)r->duplicates, (unsigned long long)r->bad_msgs,
-	       (unsigned long long)r->bad_sums, (unsigned long long)r->tstats.rx_msgs,
-	       (unsigned long long)r->tstats.rx_dropped);
+	       (unsigned long long)r->bad_sums, (unsigned long long)r->auth_failed,
+	       (unsigned long long)r->tstats.rx_msgs, (unsigned long long)r->tstats.rx_dropped);
 }
 
 int cmd_recv(int argc, char **argv)
@@ -165,6 +179,7 @@ int cmd_recv(int argc, char **argv)
 	struct p2pkp_addr from[MAX_FROM];
 	struct p2pkp_recv_result res;
 	struct p2pkp_recv_opts o = {0};
+	__u8 psk[P2PKP_PSK_LEN];
 	int ret, err;
 
 	ret = p2pkp_parse_or_exit(&recv_cmd, argc, argv, &cfg);
@@ -177,6 +192,13 @@ int cmd_recv(int argc, char **argv)
 	ret = 1;
 	if (!is_directory(cfg.out) || !p2pkp_require_root("recv", P2PKP_ROOT_FOR_XDP))
 		goto out_free_opts;
+	ret = keyfile_options("recv", cfg.key_file, cfg.encrypt,
+			      "anyone on the network can write files into the output directory",
+			      psk, &o.psk);
+	if (ret)
+		goto out_free_opts;
+	ret = 1;
+	o.encrypt = cfg.encrypt;
 	o.ifname = cfg.dev;
 	o.port = (__u16)cfg.port;
 	o.dir = cfg.out;
@@ -197,6 +219,7 @@ int cmd_recv(int argc, char **argv)
 		print_json(&res, err);
 	ret = err ? 1 : 0;
 out_free_opts:
+	OPENSSL_cleanse(psk, sizeof(psk));
 	p2pkp_free_opts(&recv_cmd, &cfg);
 	return ret;
 }

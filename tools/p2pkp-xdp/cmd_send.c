@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* send: files and directory trees to one or more receivers. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "keyfile.h"
 #include "log.h"
 #include "netpath.h"
 #include "output.h"
@@ -24,6 +26,8 @@ struct send_cfg {
 	unsigned int block_size;
 	int backend;
 	unsigned int timeout;
+	const char *key_file;
+	bool encrypt;
 	bool json;
 	bool verbose;
 };
@@ -90,6 +94,16 @@ static const struct p2pkp_option send_opts[] = {
 	 .help = "Declare a silent receiver failed after SEC seconds (default 30)",
 	 .min = 1,
 	 .max = 86400},
+	{.name = "key-file",
+	 .short_name = 'k',
+	 .type = P2PKP_OPT_STRING,
+	 .offset = offsetof(struct send_cfg, key_file),
+	 .metavar = "FILE",
+	 .help = "Pre-shared key (from keygen): authenticate every datagram; receivers need the same key"},
+	{.name = "encrypt",
+	 .type = P2PKP_OPT_FLAG,
+	 .offset = offsetof(struct send_cfg, encrypt),
+	 .help = "With --key-file: encrypt the data too, not only authenticate it"},
 	{.name = "json",
 	 .short_name = 'j',
 	 .type = P2PKP_OPT_FLAG,
@@ -267,12 +281,22 @@ static void print_summary(const struct p2pkp_send_result *r)
 		r->npeers);
 }
 
+/* 1 when a receiver failed, EXIT_AUTH when one failed authentication. */
+static int exit_code(const struct p2pkp_send_result *r)
+{
+	for (__u32 i = 0; i < r->npeers; i++)
+		if (!r->peer[i].ok && r->peer[i].result == P2PKP_R_AUTH)
+			return EXIT_AUTH;
+	return 1;
+}
+
 int cmd_send(int argc, char **argv)
 {
 	static struct p2pkp_send_result res; /* large */
 	struct send_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .backend = P2PKP_BACKEND_AUTO};
 	struct p2pkp_addr to[P2PKP_MAX_RECEIVERS];
 	struct p2pkp_send_opts o = {0};
+	__u8 psk[P2PKP_PSK_LEN];
 	int ret, err;
 
 	ret = p2pkp_parse_or_exit(&send_cmd, argc, argv, &cfg);
@@ -293,6 +317,14 @@ int cmd_send(int argc, char **argv)
 	ret = 1;
 	if (!p2pkp_require_root("send", P2PKP_ROOT_FOR_XDP))
 		goto out_free_opts;
+	ret = keyfile_options("send", cfg.key_file, cfg.encrypt,
+			      "receivers cannot tell this sender from anyone else, and the files "
+			      "travel in clear",
+			      psk, &o.psk);
+	if (ret)
+		goto out_free_opts;
+	ret = 1;
+	o.encrypt = cfg.encrypt;
 	o.ifname = cfg.dev;
 	o.port = (__u16)cfg.port;
 	o.to = to;
@@ -313,8 +345,9 @@ int cmd_send(int argc, char **argv)
 		print_json(&res, err);
 	else
 		print_summary(&res);
-	ret = err ? 1 : 0;
+	ret = err ? exit_code(&res) : 0;
 out_free_opts:
+	OPENSSL_cleanse(psk, sizeof(psk));
 	p2pkp_free_opts(&send_cmd, &cfg);
 	return ret;
 }

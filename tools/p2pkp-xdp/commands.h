@@ -12,5 +12,9 @@ int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+/* Exit code of send when a receiver failed authentication (keys differ or missing). */
+#define EXIT_AUTH 3
 
 #endif /* P2PKP_COMMANDS_H */

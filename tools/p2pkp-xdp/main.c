@@ -13,6 +13,7 @@ static const struct p2pkp_subcommand subcommands[] = {
 	{"status", "Show the steering program and its counters", cmd_status},
 	{"send", "Send files and directories to one or more receivers", cmd_send},
 	{"recv", "Receive files from senders", cmd_recv},
+	{"keygen", "Write a new pre-shared key for keyed sessions", cmd_keygen},
 	{NULL, NULL, NULL},
 };
 
