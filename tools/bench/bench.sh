@@ -31,7 +31,7 @@ fraction, and each method's ratio to TCP and to the best peer (uftp, udpcast);
 then the loss table (each row's goodput and its ratio to the same transfer
 without loss) and the targets of issues 11 and 17, met or not met.
 A full run also writes docs/benchmarks.md and docs/bench-*.png.
-Expected time on a 2-CPU host: QUICK=1 about 5 minutes, a full run about
+Expected time on a 2-CPU host: QUICK=1 5 to 7 minutes, a full run about
 40 minutes (see docs/benchmarks.md); every transfer has a time limit.
 
 Environment:

@@ -197,7 +197,7 @@ function target(name, ka, kb, f, st, a, b, d, rq) {
 		else
 			st = "not determined"
 		# A bound on a bounds the ratio from above, a bound on b from below.
-		rq = sprintf("%s%.2fx", ub[ka] ? le() : ub[kb] ? ge() : "", b > 0 ? a / b : 0)
+		rq = sprintf("%s%.3fx", ub[ka] ? le() : ub[kb] ? ge() : "", b > 0 ? a / b : 0)
 		if (ub[ka] && ub[kb])
 			rq = "?"
 		d = sprintf("%s%.3f vs %s%.3f Gbit/s = %s", ub[ka] ? le() : "", a, ub[kb] ? le() : "", b, rq)
