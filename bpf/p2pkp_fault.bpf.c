@@ -2,12 +2,14 @@
 /*
  * Fault injection for the middle hop of a test network: drops and corrupts a
  * configured fraction of P2PKP datagrams (UDP to the configured port, at least
- * one P2PKP header long) and passes everything else untouched.
+ * one P2PKP header long) and passes everything else untouched. With
+ * fault_all_ip set, every IPv4 and IPv6 packet is a candidate for loss instead
+ * (any protocol, port or length: a lossy link for TCP and other tools alike).
  *
  * Decisions come from a splitmix64 generator whose per-CPU state userspace
  * seeds, not from bpf_get_prandom_u32(), so that a run can be repeated: the
  * same seed and the same packets give the same drops and the same flipped
- * bytes. Every P2PKP datagram consumes exactly one draw, whatever its fate.
+ * bytes. Every matching packet consumes exactly one draw, whatever its fate.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_endian.h>
@@ -33,12 +35,19 @@ const volatile __u16 fault_port = P2PKP_DEFAULT_PORT; /* host order */
 const volatile __u32 drop_ppm = 0;
 const volatile __u32 corrupt_ppm = 0;
 const volatile __u32 fault_flags = 0;
-const volatile __u64 fault_seed = 0; /* informational: userspace seeds fault_rng */
+/* Non-zero: match every IPv4/IPv6 packet, not only P2PKP datagrams; never corrupt. */
+const volatile __u32 fault_all_ip = 0;
+/*
+ * Informational: userspace seeds fault_rng. Kept last, so that .rodata has no
+ * tail padding: prog.c tells another build by its size, against the skeleton's.
+ */
+const volatile __u64 fault_seed = 0;
 
 /*
  * Per-CPU counters. Userspace reads the member names from the map's BTF, so
  * `p2pkp-fault stats` needs no copy of this layout; every member is a __u64.
- * seen = passed + dropped + corrupted; other counts everything not P2PKP.
+ * seen = passed + dropped + corrupted; other counts everything not matched
+ * (not P2PKP; with fault_all_ip, not IP).
  */
 struct fault_stats {
 	__u64 seen;
@@ -124,6 +133,24 @@ static __always_inline struct udphdr *find_p2pkp(struct xdp_md *ctx, __u32 *payl
 }
 
 /*
+ * An IPv4 or IPv6 packet (EtherType behind up to two VLAN tags, the fixed IP
+ * header whole), of any protocol: what fault_all_ip matches.
+ */
+static __always_inline int is_ip(struct xdp_md *ctx)
+{
+	struct cursor c;
+	int proto;
+
+	cursor_init(&c, ctx);
+	proto = parse_eth(&c);
+	if (proto == ETH_P_IP)
+		return c.pos + sizeof(struct iphdr) <= c.end;
+	if (proto == ETH_P_IPV6)
+		return c.pos + sizeof(struct ipv6hdr) <= c.end;
+	return 0;
+}
+
+/*
  * RFC 1624 incremental update for one changed byte. Its offset within the UDP
  * header+payload decides whether it is the high or the low byte of its
  * 16-bit word.
@@ -178,11 +205,12 @@ SEC("xdp")
 int p2pkp_fault(struct xdp_md *ctx)
 {
 	__u32 key = 0, payload_len = 0, slot;
-	struct udphdr *udph;
+	struct udphdr *udph = NULL;
 	__u64 *state, draw;
 
-	udph = find_p2pkp(ctx, &payload_len);
-	if (!udph) {
+	if (!fault_all_ip)
+		udph = find_p2pkp(ctx, &payload_len);
+	if (fault_all_ip ? !is_ip(ctx) : !udph) {
 		count(FAULT_OTHER);
 		return XDP_PASS;
 	}
@@ -199,7 +227,8 @@ int p2pkp_fault(struct xdp_md *ctx)
 		count(FAULT_DROPPED);
 		return XDP_DROP;
 	}
-	if (slot < drop_ppm + corrupt_ppm) {
+	/* Corruption needs a UDP payload: with fault_all_ip there is none to flip. */
+	if (slot < drop_ppm + corrupt_ppm && udph) {
 		corrupt(ctx, udph, payload_len, draw);
 		count(FAULT_CORRUPTED);
 		return XDP_PASS;

@@ -4,7 +4,8 @@
  * style) pairs a frame and a configuration with the verdict, the counter that
  * must move and what may change in the frame; property tests then check that
  * corruption changes exactly one payload byte, that decisions repeat for a
- * seed, and that the rates match the configured fractions.
+ * seed, and that the rates match the configured fractions. Cases marked
+ * all_ip run the program as `--match ip` loads it: every IPv4/IPv6 packet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,6 +69,7 @@ struct fault_case {
 	int pad;	     /* link-layer padding after the IP datagram */
 	int truncate;	     /* cut the frame to this many bytes when non-zero */
 	bool zero_csum;	     /* IPv4 UDP without a checksum */
+	bool all_ip;	     /* fault_all_ip: match every IPv4/IPv6 packet */
 	__u32 drop_ppm, corrupt_ppm, flags;
 	__u32 want_action;
 	enum counter want;
@@ -127,6 +129,33 @@ static const struct fault_case cases[] = {
 	 .want = C_CORRUPTED, .change = ONE_BYTE_CSUM},
 	{"drop wins over corrupt at 100%", L3_IPV4, .payload = 64, .drop_ppm = PCT(100),
 	 .want_action = XDP_DROP, .want = C_DROPPED},
+	/* --match ip: any protocol, port or length; what is not IP passes. */
+	{"all-ip: ipv4 tcp, drop 100%", L3_IPV4, .l4_proto = IPPROTO_TCP, .payload = 64,
+	 .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_DROP, .want = C_DROPPED},
+	{"all-ip: ipv6 tcp, drop 100%", L3_IPV6, .l4_proto = IPPROTO_TCP, .payload = 64,
+	 .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_DROP, .want = C_DROPPED},
+	{"all-ip: ipv4 other udp port, drop 100%", L3_IPV4, .dport = 53, .payload = 64,
+	 .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_DROP, .want = C_DROPPED},
+	{"all-ip: ipv4 runt udp, drop 100%", L3_IPV4, .payload = 1, .all_ip = true,
+	 .drop_ppm = PCT(100), .want_action = XDP_DROP, .want = C_DROPPED},
+	{"all-ip: ipv4 fragment, drop 100%", L3_IPV4, .ipv4_frag_off = 0x2000, .payload = 64,
+	 .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_DROP, .want = C_DROPPED},
+	{"all-ip: QinQ ipv6 icmp, drop 100%", L3_IPV6, .vlan_tags = 2, .l4_proto = IPPROTO_ICMPV6,
+	 .payload = 32, .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_DROP,
+	 .want = C_DROPPED},
+	{"all-ip: ipv4 tcp, no faults configured", L3_IPV4, .l4_proto = IPPROTO_TCP, .payload = 64,
+	 .all_ip = true, .want_action = XDP_PASS, .want = C_PASSED, .change = SAME},
+	{"all-ip: corrupt never applies", L3_IPV4, .payload = 64, .all_ip = true,
+	 .corrupt_ppm = PCT(100), .flags = P2PKP_FAULT_F_FIX_CSUM, .want_action = XDP_PASS,
+	 .want = C_PASSED, .change = SAME},
+	{"all-ip: arp untouched", L3_ARP, .all_ip = true, .drop_ppm = PCT(100),
+	 .want_action = XDP_PASS, .want = C_OTHER},
+	{"all-ip: truncated ipv4 header untouched", L3_IPV4, .payload = 64,
+	 .truncate = ETH_LEN + 19, .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_PASS,
+	 .want = C_OTHER},
+	{"all-ip: truncated ipv6 header untouched", L3_IPV6, .payload = 64,
+	 .truncate = ETH_LEN + 39, .all_ip = true, .drop_ppm = PCT(100), .want_action = XDP_PASS,
+	 .want = C_OTHER},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
@@ -243,11 +272,12 @@ static void seed_rng(__u64 state)
 	free(v);
 }
 
-static void load_prog(__u32 drop, __u32 corrupt, __u32 flags, __u64 seed)
+static void load_prog_match(bool all_ip, __u32 drop, __u32 corrupt, __u32 flags, __u64 seed)
 {
 	p2pkp_fault__destroy(skel);
 	skel = p2pkp_fault__open();
 	assert_non_null(skel);
+	skel->rodata->fault_all_ip = all_ip;
 	skel->rodata->fault_port = TEST_PORT;
 	skel->rodata->drop_ppm = drop;
 	skel->rodata->corrupt_ppm = corrupt;
@@ -256,6 +286,11 @@ static void load_prog(__u32 drop, __u32 corrupt, __u32 flags, __u64 seed)
 	assert_int_equal(p2pkp_fault__load(skel), 0);
 	resolve_counters();
 	seed_rng(seed);
+}
+
+static void load_prog(__u32 drop, __u32 corrupt, __u32 flags, __u64 seed)
+{
+	load_prog_match(false, drop, corrupt, flags, seed);
 }
 
 static void read_counters(__u64 out[N_COUNTERS])
@@ -357,7 +392,7 @@ static void run_case(void **state)
 	struct frame in, out;
 	int i;
 
-	load_prog(c->drop_ppm, c->corrupt_ppm, c->flags, 1);
+	load_prog_match(c->all_ip, c->drop_ppm, c->corrupt_ppm, c->flags, 1);
 	build_frame(&in, c);
 	if (c->l3 != L3_ARP && !c->truncate && !c->zero_csum &&
 	    (!c->l4_proto || c->l4_proto == IPPROTO_UDP))
@@ -453,6 +488,21 @@ static void rates_match_configuration(void **state)
 		fail_msg("drop %.3f (want 0.20), corrupt %.3f (want 0.05)", drop, corrupt);
 }
 
+/* --match ip takes one draw per IP packet: TCP segments are lost at the configured rate. */
+static void all_ip_rate_over_tcp(void **state)
+{
+	static const struct fault_case tcp = {"tcp", L3_IPV4, .l4_proto = IPPROTO_TCP,
+					      .payload = 100};
+	__u8 v[N_RUNS];
+	unsigned int drops;
+
+	load_prog_match(true, PCT(10), 0, 0, 42);
+	drops = run_many(&tcp, v, N_RUNS);
+	/* 10% +- 3% of 1000. */
+	if (drops < 70 || drops > 130)
+		fail_msg("10%% drop of TCP segments dropped %u of %d", drops, N_RUNS);
+}
+
 /* Every flip stays inside the payload, and every payload byte gets flipped. */
 static void corruption_covers_payload(void **state)
 {
@@ -508,6 +558,7 @@ int main(void)
 		{reseed_restarts_sequence, "reseeding restarts the sequence"},
 		{rates_match_configuration, "20% drop and 5% corrupt over 5000 datagrams"},
 		{corruption_covers_payload, "corruption hits every payload byte and only those"},
+		{all_ip_rate_over_tcp, "all-ip: 10% drop of 1000 TCP segments"},
 	};
 	struct CMUnitTest tests[N_CASES + sizeof(props) / sizeof(props[0])];
 	size_t i, n = 0;

@@ -301,6 +301,48 @@ test_fault_other_traffic_unaffected() {
 	[ "$(fault_counter "$js" other)" -gt 10 ] || fail "other traffic not counted: $js"
 }
 
+# --match ip: every IPv4/IPv6 packet is a candidate, whatever its protocol. TCP
+# through 5 % loss arrives intact, its segments counted and some dropped (the
+# XDP program on m0 turns GSO off on s0, its veth peer: one segment per frame);
+# at 100 % nothing IP crosses, while ARP (not IP) still does.
+test_fault_match_ip() {
+	local dir js seen dropped
+	need_tools
+	routed_topology
+	dir=$(new_tmpdir)
+	expect_status 0 in_ns m "$FAULT" load m0 --match ip --drop 5 --seed 21
+	assert_contains "$OUT" "all IP packets, drop 5%"
+	head -c 1000000 /dev/urandom >"$dir/blob"
+	bg_in_ns r timeout "$(scaled 30)" nc -l -N 10.81.2.1 5001 >"$dir/tcp.out"
+	wait_for 5 listening r tcp 5001 || fail "TCP receiver did not start"
+	in_ns s timeout "$(scaled 25)" nc -N 10.81.2.1 5001 <"$dir/blob" ||
+		fail "TCP send through 5 % IP loss failed"
+	wait "$BG_PID" || true
+	cmp -s "$dir/blob" "$dir/tcp.out" || fail "TCP payload altered or cut"
+	js=$(fault_json)
+	echo "# fault: $js"
+	assert_eq "$(echo "$js" | jq -r .match)" ip "match"
+	seen=$(fault_counter "$js" seen)
+	dropped=$(fault_counter "$js" dropped)
+	# 1 MB is at least 690 full-size segments, each its own frame and draw.
+	[ "$seen" -ge 690 ] || fail "only $seen IP packets seen for 1 MB of TCP: $js"
+	within "$dropped" $((seen * 2 / 100)) $((seen * 9 / 100)) "TCP segments dropped at 5%"
+	echo "# TCP: $seen packets seen, $dropped dropped ($(pct "$dropped" "$seen"))"
+
+	in_ns m "$FAULT" load m0 --match ip --drop 100 >/dev/null
+	in_ns s ip neigh flush dev s0
+	if in_ns s ping -c 2 -i 0.2 -W 1 -q 10.81.2.1 >/dev/null 2>&1; then
+		fail "ping crossed a 100 % IP drop"
+	fi
+	# The ping's ARP request crossed m0 and was answered: the neighbour is known.
+	in_ns s ip neigh show 10.81.1.254 dev s0 | grep -q lladdr ||
+		fail "ARP did not cross a 100 % IP drop: $(in_ns s ip neigh show dev s0)"
+	js=$(fault_json)
+	echo "# fault at 100 %: $js"
+	[ "$(fault_counter "$js" dropped)" -ge 2 ] || fail "pings not counted as dropped: $js"
+	[ "$(fault_counter "$js" other)" -ge 1 ] || fail "ARP not counted as other: $js"
+}
+
 test_fault_cli() {
 	local js
 	need_tools
@@ -313,6 +355,7 @@ test_fault_cli() {
 	assert_eq "$(echo "$js" | jq -r .fix_csum)" true "fix_csum"
 	assert_eq "$(echo "$js" | jq -r .seed)" 99 "seed"
 	assert_eq "$(echo "$js" | jq -r .port)" $PORT "port"
+	assert_eq "$(echo "$js" | jq -r .match)" p2pkp "match"
 	for c in seen passed dropped corrupted other; do
 		[ "$(fault_counter "$js" $c)" -ge 0 ] || fail "counter $c missing: $js"
 	done
@@ -347,6 +390,10 @@ test_fault_cli() {
 	assert_eq "$OUT" "--drop and --corrupt add up to more than 100%"
 	expect_status 2 in_ns m "$FAULT" load m0 --seed -1
 	assert_contains "$OUT" "invalid value '-1' for --seed"
+	expect_status 2 in_ns m "$FAULT" load m0 --match ip --corrupt 1
+	assert_eq "$OUT" "--corrupt needs --match p2pkp: --match ip only drops"
+	expect_status 2 in_ns m "$FAULT" load m0 --match tcp
+	assert_contains "$OUT" "invalid value 'tcp' for --match"
 	expect_status 2 in_ns m "$FAULT" frobnicate
 	assert_contains "$OUT" "unknown command 'frobnicate'"
 	expect_status 0 "$FAULT" load --help

@@ -31,7 +31,9 @@ TCP baseline is the project's own `p2pkp-tcpbench` (sender sendfile(2),
 receiver recv(2)+pwrite(2) with a 1 MiB buffer, or splice(2) through a pipe).
 Retransmitted fraction: p2pkp-xdp's own count over data messages; TCP's
 RetransSegs/OutSegs of the sender namespace; uftp's NAKed blocks over blocks;
-udpcast's re-xmits percentage.
+udpcast's re-xmits percentage. The loss rows drop that fraction of every IP
+packet of the data direction with `p2pkp-fault --match ip` and compare each
+row with the same transfer at 0 %.
 
 EOF
 }

@@ -20,8 +20,15 @@
 #define FAULT_PPM	   1000000U
 #define FAULT_MAX_COUNTERS 16
 
+/* Which packets the faults apply to (--match). */
+enum fault_match {
+	FAULT_MATCH_P2PKP, /* UDP to port, at least one P2PKP header long */
+	FAULT_MATCH_IP,	   /* every IPv4/IPv6 packet, any protocol; loss only */
+};
+
 struct fault_params {
-	__u16 port; /* host order */
+	enum fault_match match;
+	__u16 port; /* host order; not used by FAULT_MATCH_IP */
 	__u32 drop_ppm;
 	__u32 corrupt_ppm;
 	__u32 flags; /* P2PKP_FAULT_F_* */

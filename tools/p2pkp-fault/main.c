@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * p2pkp-fault: drop and corrupt a fraction of P2PKP datagrams on a middle hop
- * with an XDP program, reproducibly (seeded), for the transfer tests.
+ * with an XDP program, reproducibly (seeded), for the transfer tests; or drop
+ * a fraction of every IPv4/IPv6 packet (--match ip), for benchmarks of any
+ * protocol under loss.
  *
- *   p2pkp-fault load DEV [--port P] [--drop PCT] [--corrupt PCT] [--fix-csum]
- *                        [--seed N] [--mode auto|native|skb]
+ *   p2pkp-fault load DEV [--match p2pkp|ip] [--port P] [--drop PCT] [--corrupt PCT]
+ *                        [--fix-csum] [--seed N] [--mode auto|native|skb]
  *   p2pkp-fault unload DEV
  *   p2pkp-fault stats DEV [--json]
  */
@@ -37,6 +39,7 @@
 
 struct load_cfg {
 	const char *dev;
+	int match;
 	unsigned int port;
 	const char *drop;
 	const char *corrupt;
@@ -46,8 +49,21 @@ struct load_cfg {
 	bool verbose;
 };
 
+static const struct p2pkp_enum_val match_vals[] = {
+	{"p2pkp", FAULT_MATCH_P2PKP},
+	{"ip", FAULT_MATCH_IP},
+	{NULL, 0},
+};
+
 static const struct p2pkp_option load_opts[] = {
 	OPT_DEV(struct load_cfg),
+	{.name = "match",
+	 .type = P2PKP_OPT_ENUM,
+	 .offset = offsetof(struct load_cfg, match),
+	 .metavar = "WHAT",
+	 .help = "Faulted packets: p2pkp = P2PKP datagrams to --port (default), ip = every "
+		 "IPv4/IPv6 packet (--drop only)",
+	 .enum_vals = match_vals},
 	{.name = "port",
 	 .short_name = 'p',
 	 .type = P2PKP_OPT_UINT,
@@ -86,15 +102,18 @@ static const struct p2pkp_option load_opts[] = {
 static const struct p2pkp_cmd load_cmd = {
 	.prog = PROG,
 	.name = "load",
-	.summary = "Attach the fault program to DEV: of the P2PKP datagrams arriving there, drop\n"
-		   "and corrupt the given fractions, chosen by a seeded generator; pass all other\n"
-		   "traffic untouched. Loading again replaces the parameters (counters restart).",
+	.summary =
+		"Attach the fault program to DEV: of the P2PKP datagrams arriving there (or of\n"
+		"every IPv4/IPv6 packet, with --match ip), drop and corrupt the given fractions,\n"
+		"chosen by a seeded generator; pass all other traffic untouched. Loading again\n"
+		"replaces the parameters (counters restart).",
 	.opts = load_opts,
 };
 
 static int load_params(const struct load_cfg *cfg, struct fault_params *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->match = (enum fault_match)cfg->match;
 	p->port = (__u16)cfg->port;
 	p->seed = 1;
 	p->flags = cfg->fix_csum ? P2PKP_FAULT_F_FIX_CSUM : 0;
@@ -107,12 +126,29 @@ static int load_params(const struct load_cfg *cfg, struct fault_params *p)
 		pr_warn("--drop and --corrupt add up to more than 100%%\n");
 		return -EINVAL;
 	}
+	/* Only a P2PKP datagram has a payload the program knows how to flip. */
+	if (p->match == FAULT_MATCH_IP && p->corrupt_ppm) {
+		pr_warn("--corrupt needs --match p2pkp: --match ip only drops\n");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* "UDP port 7471" or "all IP packets", for the messages. */
+static const char *match_desc(const struct fault_params *p)
+{
+	static char buf[32];
+
+	if (p->match == FAULT_MATCH_IP)
+		return "all IP packets";
+	snprintf(buf, sizeof(buf), "UDP port %u", p->port);
+	return buf;
 }
 
 static int cmd_load(int argc, char **argv)
 {
-	struct load_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .mode = XDP_MODE_UNSPEC};
+	struct load_cfg cfg = {
+		.match = FAULT_MATCH_P2PKP, .port = P2PKP_DEFAULT_PORT, .mode = XDP_MODE_UNSPEC};
 	struct fault_params params;
 	struct fault_info info;
 	bool replaced;
@@ -132,10 +168,10 @@ static int cmd_load(int argc, char **argv)
 		pr_warn("%s: fault program vanished after loading\n", cfg.dev);
 		return 1;
 	}
-	pr_info("%s: fault program %u %s (%s mode), UDP port %u, drop %g%%, corrupt %g%%%s, "
+	pr_info("%s: fault program %u %s (%s mode), %s, drop %g%%, corrupt %g%%%s, "
 		"seed %" PRIu64 "\n",
 		cfg.dev, info.prog.prog_id, replaced ? "replaced" : "loaded",
-		p2pkp_mode_name(info.prog.mode), params.port, params.drop_ppm / 10000.0,
+		p2pkp_mode_name(info.prog.mode), match_desc(&params), params.drop_ppm / 10000.0,
 		params.corrupt_ppm / 10000.0,
 		params.flags & P2PKP_FAULT_F_FIX_CSUM ? " (checksum fixed)" : "",
 		(uint64_t)params.seed);
@@ -198,7 +234,7 @@ static const struct p2pkp_cmd stats_cmd = {
 	.prog = PROG,
 	.name = "stats",
 	.summary = "Show the fault program on DEV: its parameters and counters (seen = passed +\n"
-		   "dropped + corrupted; other = not P2PKP). Exits 1 if it is not loaded.",
+		   "dropped + corrupted; other = not matched). Exits 1 if it is not loaded.",
 	.opts = stats_opts,
 };
 
@@ -207,9 +243,9 @@ static void print_stats_text(const struct fault_info *info, const struct fault_c
 	const struct fault_params *p = &info->params;
 	unsigned int i;
 
-	printf("%s: fault program %u, %s mode, UDP port %u, drop %g%%, corrupt %g%% (checksum "
+	printf("%s: fault program %u, %s mode, %s, drop %g%%, corrupt %g%% (checksum "
 	       "%s), seed %" PRIu64 "\n",
-	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode), p->port,
+	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode), match_desc(p),
 	       p->drop_ppm / 10000.0, p->corrupt_ppm / 10000.0,
 	       p->flags & P2PKP_FAULT_F_FIX_CSUM ? "fixed" : "stale", (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
@@ -221,12 +257,12 @@ static void print_stats_json(const struct fault_info *info, const struct fault_c
 	const struct fault_params *p = &info->params;
 	unsigned int i;
 
-	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\",\"port\":%u,"
-	       "\"drop_ppm\":%u,\"corrupt_ppm\":%u,\"fix_csum\":%s,\"seed\":%" PRIu64
+	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\",\"match\":\"%s\","
+	       "\"port\":%u,\"drop_ppm\":%u,\"corrupt_ppm\":%u,\"fix_csum\":%s,\"seed\":%" PRIu64
 	       ",\"counters\":{",
-	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode), p->port,
-	       p->drop_ppm, p->corrupt_ppm, p->flags & P2PKP_FAULT_F_FIX_CSUM ? "true" : "false",
-	       (uint64_t)p->seed);
+	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode),
+	       p2pkp_enum_name(match_vals, (int)p->match), p->port, p->drop_ppm, p->corrupt_ppm,
+	       p->flags & P2PKP_FAULT_F_FIX_CSUM ? "true" : "false", (uint64_t)p->seed);
 	for (i = 0; i < c->n; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", c->names[i],
 		       (unsigned long long)c->values[i]);
@@ -281,7 +317,8 @@ static void usage(FILE *out)
 
 	fprintf(out,
 		"Usage: " PROG " COMMAND [options]\n\n"
-		"Drop and corrupt a seeded fraction of P2PKP datagrams with XDP, for tests.\n\n"
+		"Drop and corrupt a seeded fraction of P2PKP datagrams (or drop a fraction of\n"
+		"every IPv4/IPv6 packet) with XDP, for tests and benchmarks.\n\n"
 		"Commands:\n");
 	for (c = subcommands; c->name; c++)
 		fprintf(out, "  %-8s %s\n", c->name, c->summary);

@@ -78,6 +78,7 @@ static int read_params(struct fault_info *info)
 	}
 	if (bpf_map_lookup_elem(info->rodata_fd, &key, &ro))
 		return -errno;
+	info->params.match = ro.fault_all_ip ? FAULT_MATCH_IP : FAULT_MATCH_P2PKP;
 	info->params.port = ro.fault_port;
 	info->params.drop_ppm = ro.drop_ppm;
 	info->params.corrupt_ppm = ro.corrupt_ppm;
@@ -175,6 +176,7 @@ static int open_skel(const struct fault_params *params, struct p2pkp_fault **out
 	skel = p2pkp_fault__open();
 	if (!skel)
 		return -errno;
+	skel->rodata->fault_all_ip = params->match == FAULT_MATCH_IP;
 	skel->rodata->fault_port = params->port;
 	skel->rodata->drop_ppm = params->drop_ppm;
 	skel->rodata->corrupt_ppm = params->corrupt_ppm;
