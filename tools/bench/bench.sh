@@ -15,7 +15,7 @@ P2PKP=$BUILD_DIR/p2pkp-xdp
 TCPB=$BUILD_DIR/p2pkp-tcpbench
 FAULT=$BUILD_DIR/p2pkp-fault
 
-ALL_METHODS="xdp socket tcp tcp-splice uftp udpcast fanout loss ipv6"
+ALL_METHODS="xdp socket tcp tcp-splice uftp udpcast fanout loss ipv6 keyed"
 ALL_LOSS_METHODS="xdp tcp uftp"
 PORT_TCP=7472
 PORT_UFTP=1044
@@ -41,7 +41,8 @@ Environment:
   METHODS="..."     Any of: $ALL_METHODS
                     (fanout = p2pkp-xdp vs N parallel TCP streams over a bridge;
                     loss = the loss rows below; ipv6 = p2pkp-xdp AF_XDP 1 -> 1 over
-                    the bridge by IPv4 and by IPv6)
+                    the bridge by IPv4 and by IPv6; keyed = p2pkp-xdp AF_XDP with a
+                    pre-shared key, authenticated and also encrypted)
   FANOUT="4 8"      Receiver counts of the fanout method
 Loss rows (METHODS contains loss): over the bridge, every IPv4/IPv6 packet of the
 data direction dropped at random by tools/p2pkp-fault --match ip, independently
@@ -235,6 +236,7 @@ make_workdir() {
 	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] || die "/dev/shm is not a tmpfs"
 	WORK=$(mktemp -d /dev/shm/p2pkp-bench.XXXXXX)
 	mkdir -p "$WORK/log" "$WORK/out"
+	"$P2PKP" keygen "$WORK/bench.key" >/dev/null || die "cannot write a key to $WORK"
 	RESULTS=$WORK/results.tsv
 	: >"$RESULTS"
 }
@@ -514,8 +516,9 @@ p2pkp_run() {
 	RUN_OK=1
 	fresh_out "$@"
 	for r in "$@"; do
+		# shellcheck disable=SC2086 # KEY_ARGS: the keyed rows' options, split on purpose
 		spawn "$r" "$method-$run-$r" "$(limit_for "$n")" "$P2PKP" recv --dev veth0 \
-			--out "$WORK/out/$r" --once --json --backend "$backend"
+			--out "$WORK/out/$r" --once --json --backend "$backend" ${KEY_ARGS:-}
 		pids+=("$SPAWN_PID") tags+=("$method-$run-$r") dirs+=("$WORK/out/$r")
 		tos+=(--to "$(ns_addr "$r")")
 	done
@@ -523,8 +526,9 @@ p2pkp_run() {
 		wait_until 20 log_has "${tags[$i]}" "receiving on" ||
 			failed "$method" "$run" "receiver did not start: $(tail -1 "$WORK/log/${tags[$i]}.err")"
 	done
+	# shellcheck disable=SC2086
 	spawn "$sns" "$method-$run-snd" "$(limit_for "$n")" "$P2PKP" send --dev veth0 \
-		"${tos[@]}" --json --backend "$backend" "$SRC"
+		"${tos[@]}" --json --backend "$backend" ${KEY_ARGS:-} "$SRC"
 	sender_done "$method" "$run" "$method-$run-snd" sender || stop_all "${pids[@]}"
 	for i in "${!pids[@]}"; do
 		finish "${pids[$i]}" || run_failed "$method" "$run" "receiver ${tags[$i]} exited non-zero"
@@ -748,6 +752,10 @@ run_method() {
 				done
 			done
 		done
+		;;
+	keyed)
+		KEY_ARGS="--key-file $WORK/bench.key" p2pkp_run xdp-keyed "$run" xdp a b
+		KEY_ARGS="--key-file $WORK/bench.key --encrypt" p2pkp_run xdp-keyed-enc "$run" xdp a b
 		;;
 	ipv6)
 		note "run $run/$RUNS: xdp 1 -> 1 over the bridge, IPv4 and IPv6"

@@ -127,6 +127,8 @@ function label(k) {
 	if (k ~ /^tcp-1to/) return "TCP " nrecv[k] " streams 1->" nrecv[k]
 	if (k == "xdp-br-v4") return "p2pkp-xdp IPv4 (bridge)"
 	if (k == "xdp-br-v6") return "p2pkp-xdp IPv6 (bridge)"
+	if (k == "xdp-keyed") return "p2pkp-xdp keyed"
+	if (k == "xdp-keyed-enc") return "p2pkp-xdp keyed+encrypt"
 	return k
 }
 
@@ -240,6 +242,8 @@ function short_label(k) {
 	if (k ~ /^tcp-1to/) return "TCP x" nrecv[k] "\\n1->" nrecv[k]
 	if (k == "xdp-br-v4") return "p2pkp-xdp\\nIPv4 bridge"
 	if (k == "xdp-br-v6") return "p2pkp-xdp\\nIPv6 bridge"
+	if (k == "xdp-keyed") return "p2pkp-xdp\\nkeyed"
+	if (k == "xdp-keyed-enc") return "p2pkp-xdp\\nkeyed+enc"
 	return k
 }
 
@@ -266,6 +270,8 @@ END {
 			has_loss = 1
 		if (k ~ /^xdp-br-v/)
 			has_v6 = 1
+		if (k ~ /^xdp-keyed/)
+			has_key = 1
 	}
 	peer = "NA"
 	if ("uftp" in g && g["uftp"] != "NA") peer = g["uftp"]
@@ -327,13 +333,15 @@ END {
 				}
 			}
 		}
-		if (has_loss || has_v6) {
+		if (has_loss || has_v6 || has_key) {
 			print ""
-			print "Targets of issues 11 (loss) and 17 (IPv6), checked on this run:"
+			print "Targets of issues 11 (loss), 12 (keys) and 17 (IPv6), checked on this run:"
 			if (has_loss)
 				loss_targets()
 			if (has_v6)
 				target("IPv6 1->1 >= 0.8x IPv4 1->1 (same bridge)", "xdp-br-v6", "xdp-br-v4", 0.8)
+			if (has_key)
+				target("keyed 1->1 >= 0.85x keyless 1->1", "xdp-keyed", "xdp", 0.85)
 		}
 	} else if (mode == "md") {
 		print "| method | goodput Gbit/s median (min–max) | × TCP | × best peer | CPU s/GiB sender | CPU s/GiB receiver | syscalls/GiB sender | syscalls/GiB receiver | retransmitted | runs ok |"
@@ -399,9 +407,9 @@ END {
 				}
 			}
 		}
-		if (has_loss || has_v6) {
+		if (has_loss || has_v6 || has_key) {
 			print ""
-			print "Targets of issues 11 (loss) and 17 (IPv6), checked on this run:"
+			print "Targets of issues 11 (loss), 12 (keys) and 17 (IPv6), checked on this run:"
 			print ""
 			print "| target | status | figures |"
 			print "| --- | --- | --- |"
@@ -409,6 +417,8 @@ END {
 				loss_targets()
 			if (has_v6)
 				target("IPv6 1->1 >= 0.8x IPv4 1->1 (same bridge)", "xdp-br-v6", "xdp-br-v4", 0.8)
+			if (has_key)
+				target("keyed 1->1 >= 0.85x keyless 1->1", "xdp-keyed", "xdp", 0.85)
 		}
 		print ""
 		print "Per-method notes (last verified run):"
