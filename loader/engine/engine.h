@@ -114,7 +114,7 @@ struct p2pkp_recv_opts {
 	bool overwrite;
 	bool fsync;
 	__u64 partial_ttl_s;	       /* collect partials untouched this long at start; 0: never */
-	const struct p2pkp_addr *from; /* accept only these senders (port ignored) */
+	const struct p2pkp_addr *from; /* accept only these senders (port 0: any port) */
 	size_t nfrom;
 	enum p2pkp_backend backend;
 	__u32 giveup_ms; /* 0: P2PKP_GIVEUP_MS */

@@ -188,7 +188,8 @@ static bool sender_allowed(const struct receiver *r, const struct p2pkp_addr *a)
 	for (i = 0; i < r->o->nfrom; i++) {
 		struct p2pkp_addr want = r->o->from[i];
 
-		want.port = a->port; /* --from names hosts, not ports */
+		if (!want.port)
+			want.port = a->port; /* a host without a port: any of its ports */
 		if (p2pkp_addr_equal(&want, a))
 			return true;
 	}

@@ -16,7 +16,7 @@ SKIP_RC=77
 NS_PREFIX="p2t$$"
 created_ns=()
 started_pids=()
-tmp_dirs=()
+TEST_TMP="" # every new_tmpdir lives in it; cleanup removes it
 
 skip() {
 	echo "SKIP: $*"
@@ -46,7 +46,7 @@ mbit() {
 }
 
 cleanup() {
-	local pid ns d
+	local pid ns
 	# Never stop half-way: every namespace and process must go.
 	set +e
 	for pid in "${started_pids[@]}"; do
@@ -55,9 +55,7 @@ cleanup() {
 	for ns in "${created_ns[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	for d in "${tmp_dirs[@]}"; do
-		rm -rf -- "$d"
-	done
+	[ -z "$TEST_TMP" ] || rm -rf -- "$TEST_TMP"
 	return 0
 }
 
@@ -120,10 +118,9 @@ listening() {
 }
 
 new_tmpdir() {
-	local d
-	d=$(mktemp -d "${TMPDIR:-/tmp}/p2pkp-test.XXXXXX")
-	tmp_dirs+=("$d")
-	echo "$d"
+	# Called as $(new_tmpdir), a subshell: nothing it records would reach
+	# cleanup, so every directory goes under the test's own TEST_TMP.
+	mktemp -d "$TEST_TMP/d.XXXXXX"
 }
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time runs out.
@@ -175,6 +172,7 @@ if [ "${1:-}" = "--run" ]; then
 	set -eEuo pipefail
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM
+	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/p2pkp-test.XXXXXX")
 	[ -x "$P2PKP" ] || fail "$P2PKP is not built"
 	# shellcheck disable=SC1090
 	source "$2"

@@ -170,3 +170,20 @@ test_third_host_on_the_bridge_writes_nothing() {
 	cmp "$src/f.bin" "$work/out/f.bin" || fail "copy differs"
 	[ ! -e "$work/out/planted" ] || fail "the third host's file arrived"
 }
+
+# --from with a port admits that port only: a filter, documented as such.
+test_from_matches_the_port_when_given() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/f.bin" 100000
+	start_recv b "$work/out" "$work/recv.log" --from 10.77.0.1:7000
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2:7471 --timeout 20 "$src/f.bin"
+	assert_contains "$OUT" "not allowed" "a sender from port 7471"
+	nothing_written "$work/out"
+	send_to a "$work/send.log" --port 7000 --to 10.77.0.2:7471 "$src/f.bin" ||
+		fail "the sender from port 7000 failed: $(cat "$work/send.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
+	cmp "$src/f.bin" "$work/out/f.bin" || fail "copy differs"
+}

@@ -64,8 +64,9 @@ static const struct p2pkp_option recv_opts[] = {
 	 .short_name = 'f',
 	 .type = P2PKP_OPT_LIST,
 	 .offset = offsetof(struct recv_cfg, from),
-	 .metavar = "ADDR",
-	 .help = "Accept sessions only from this sender; repeat for more"},
+	 .metavar = "ADDR[:PORT]",
+	 .help = "Accept sessions only from this sender (and port); repeat for more. A filter, "
+		 "not authentication: see --key-file"},
 	{.name = "overwrite",
 	 .type = P2PKP_OPT_FLAG,
 	 .offset = offsetof(struct recv_cfg, overwrite),
