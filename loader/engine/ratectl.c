@@ -75,6 +75,8 @@ void p2pkp_ratectl_sample(struct p2pkp_ratectl *c, struct p2pkp_rate_peer *p, __
 		}
 		if (overrun(c, p, rx_drops - p->rx_drops, received - p->received))
 			forget_window(p, slot, bps > p->bw_bps / 2 ? bps : p->bw_bps / 2);
+		else if (c->app_limited && bps < p->bw_bps)
+			bps = p->bw_bps; /* it took all it was sent: no news of the path */
 		if (bps > p->max_bps[slot])
 			p->max_bps[slot] = bps;
 	}
@@ -158,6 +160,8 @@ static void startup(struct p2pkp_ratectl *c, __u64 btl)
 	if (c->best_bps >= c->full_bps + c->full_bps / 4) {
 		c->full_bps = c->best_bps;
 		c->full_rounds = 0;
+	} else if (c->app_limited) {
+		/* It sent little (waiting for answers): no growth proves nothing. */
 	} else if (++c->full_rounds >= STARTUP_ROUNDS) {
 		c->mode = P2PKP_RATE_PROBE;
 		c->cycle = 0;
@@ -179,6 +183,20 @@ static void probe(struct p2pkp_ratectl *c, __u64 btl)
 {
 	__u64 rate = btl;
 
+	/*
+	 * The probe took all of its quarter: the path had room it was not
+	 * using (startup left early, or the bottleneck went away). Doubling
+	 * finds it in a few intervals; a quarter per cycle would take seconds.
+	 */
+	if (c->cycle == 2 && btl >= c->cycle_btl + c->cycle_btl / 5) {
+		c->mode = P2PKP_RATE_STARTUP;
+		c->full_bps = c->best_bps;
+		c->full_rounds = 0;
+		startup(c, btl);
+		return;
+	}
+	if (c->cycle == 0)
+		c->cycle_btl = btl;
 	if (c->cycle < 2)
 		rate = btl / 4 * 5;
 	else if (c->cycle < 4)
@@ -198,15 +216,20 @@ void p2pkp_ratectl_sent(struct p2pkp_ratectl *c, __u64 bytes)
  * (what was delivered is what was sent). Its pacing rate is therefore the
  * rate divided by the share it reached lately (at least half), so that what
  * it actually sends is the rate. Intervals it was busy waiting for answers
- * (less than a quarter of the rate went out) say nothing about that share.
+ * (less than a quarter of the rate went out) say nothing about that share,
+ * and the samples they and the next interval give (a REPORT straddles two)
+ * are app-limited: they cannot show a path full.
  */
 static void update_pacing(struct p2pkp_ratectl *c, __u64 elapsed_ns)
 {
 	__u64 sent_bps = (__u64)((unsigned __int128)c->sent_bytes * 8 * NSEC_PER_SEC / elapsed_ns);
+	bool waited = c->pacing_bps && sent_bps * 4 < c->pacing_bps;
 	__u64 pct;
 
 	c->sent_bytes = 0;
-	if (c->mode != P2PKP_RATE_FIXED && c->pacing_bps && sent_bps * 4 >= c->pacing_bps) {
+	c->app_limited = waited || c->waited;
+	c->waited = waited;
+	if (c->mode != P2PKP_RATE_FIXED && c->pacing_bps && !waited) {
 		pct = sent_bps * 100 / c->pacing_bps;
 		pct = pct > 100 ? 100 : pct < 50 ? 50 : pct;
 		c->reach_pct = (3 * c->reach_pct + (__u32)pct) / 4;

@@ -62,6 +62,9 @@ struct p2pkp_ratectl {
 	__u64 full_bps;	   /* startup: the best receiver's rate last seen growing */
 	__u32 full_rounds; /* startup: intervals without 25 % growth */
 	__u32 cycle;	   /* probe: position in the gain cycle */
+	__u64 cycle_btl;   /* probe: the bottleneck when the cycle began */
+	bool waited;	   /* the last interval sent under a quarter of its pacing rate */
+	bool app_limited;  /* that one or the one before: samples show the sender, not the path */
 	__u32 takers;	   /* receivers being sent data: each gets its own copy */
 	__u32 msg_bytes;   /* a full DATA datagram */
 };

@@ -47,6 +47,8 @@ struct rate_case {
 	__u32 straggler;      /* 1 + index of the receiver that must be a straggler, 0: none */
 	__u64 sender_bps;     /* the most the sender itself manages (its CPU), 0: no limit */
 	__u32 sender_pct;     /* and it reaches only this share of its pacing rate, 0: 100 */
+	__u32 idle_rounds;    /* first intervals it sends a tenth of its rate (awaiting answers) */
+	__u32 max_ramp;	      /* the rate must reach lo_bps within this many intervals, 0: any */
 };
 
 static const struct rate_case cases[] = {
@@ -61,7 +63,26 @@ static const struct rate_case cases[] = {
 	 6 * GBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
+	{"a sender that waits for answers at first still starts up to the bottleneck",
+	 0,
+	 false,
+	 4,
+	 {{5 * GBIT, 100000, 0, 0, 0},
+	  {5 * GBIT, 100000, 0, 0, 0},
+	  {5 * GBIT, 100000, 0, 0, 0},
+	  {5 * GBIT, 100000, 0, 0, 0}},
+	 10,
+	 0,
+	 3500 * MBIT,
+	 6 * GBIT,
+	 0,
+	 0,
+	 0,
+	 6,
+	 13},
 	{"1 % random loss",
 	 0,
 	 false,
@@ -71,6 +92,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 4 * GBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -85,6 +108,8 @@ static const struct rate_case cases[] = {
 	 6 * GBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
 	{"10 % random loss",
 	 0,
@@ -95,6 +120,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 3500 * MBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -109,6 +136,8 @@ static const struct rate_case cases[] = {
 	 6 * GBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
 	{"a receiver that takes 800 Mbit/s",
 	 0,
@@ -119,6 +148,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 640 * MBIT,
 	 1040 * MBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -133,6 +164,8 @@ static const struct rate_case cases[] = {
 	 900 * MBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
 	{"a receiver that takes in bursts and drops when its ring overflows: held to its average",
 	 0,
@@ -143,6 +176,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 750 * MBIT,
 	 1100 * MBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -157,6 +192,8 @@ static const struct rate_case cases[] = {
 	 1 * GBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
 	{"--fixed-rate ignores everything",
 	 0,
@@ -167,6 +204,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 START_BPS,
 	 START_BPS,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -181,8 +220,10 @@ static const struct rate_case cases[] = {
 	 1300 * MBIT,
 	 0,
 	 0,
+	 0,
+	 0,
 	 0},
-	{"the bottleneck rises from 1 to 4 Gbit/s",
+	{"the bottleneck rises from 1 to 4 Gbit/s, found in under a second",
 	 0,
 	 false,
 	 1,
@@ -193,7 +234,9 @@ static const struct rate_case cases[] = {
 	 5 * GBIT,
 	 0,
 	 0,
-	 0},
+	 0,
+	 0,
+	 110},
 	{"three receivers, 10 % independent loss",
 	 0,
 	 false,
@@ -203,6 +246,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 3500 * MBIT,
 	 6 * GBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -215,6 +260,8 @@ static const struct rate_case cases[] = {
 	 0,
 	 1600 * MBIT,
 	 2600 * MBIT,
+	 0,
+	 0,
 	 0,
 	 0,
 	 0},
@@ -232,7 +279,9 @@ static const struct rate_case cases[] = {
 	 1300 * MBIT,
 	 0,
 	 4 * GBIT,
-	 80},
+	 80,
+	 0,
+	 0},
 	{"a sender that reaches 70 % of its pacing rate still fills the receivers",
 	 0,
 	 false,
@@ -247,7 +296,9 @@ static const struct rate_case cases[] = {
 	 1300 * MBIT,
 	 0,
 	 0,
-	 70},
+	 70,
+	 0,
+	 0},
 	{"one straggler far behind slows nobody",
 	 0,
 	 false,
@@ -262,14 +313,18 @@ static const struct rate_case cases[] = {
 	 6 * GBIT,
 	 4,
 	 0,
+	 0,
+	 0,
 	 0},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* What the sender really sends at a pacing rate: its CPU may not keep up. */
-static __u64 sent_rate(const struct rate_case *c, __u64 rate)
+static __u64 sent_rate(const struct rate_case *c, __u32 round, __u64 rate)
 {
+	if (round < c->idle_rounds)
+		return rate / 10;
 	if (c->sender_pct)
 		rate = rate / 100 * c->sender_pct;
 	return c->sender_bps && rate > c->sender_bps ? c->sender_bps : rate;
@@ -307,7 +362,7 @@ static void run_case(void **state)
 	bool active[MAX_RX];
 	__u64 received[MAX_RX] = {0}, drops[MAX_RX] = {0}, backlog[MAX_RX] = {0};
 	__u64 now = T0, sum = 0, prev_rate;
-	__u32 rounds = c->seconds * (NSEC_PER_SEC / STEP_NS), r, i;
+	__u32 rounds = c->seconds * (NSEC_PER_SEC / STEP_NS), r, i, ramp = 0;
 	struct p2pkp_ratectl ctl;
 
 	p2pkp_ratectl_init(&ctl, START_BPS, c->max_bps, c->fixed, DGRAM, now);
@@ -320,7 +375,7 @@ static void run_case(void **state)
 		bool later = c->change_at_s && r >= c->change_at_s * (NSEC_PER_SEC / STEP_NS);
 
 		/* What the sender got out in this interval, paced at pacing_bps. */
-		__u64 sent = sent_rate(c, (prev_rate + ctl.pacing_bps) / 2);
+		__u64 sent = sent_rate(c, r, (prev_rate + ctl.pacing_bps) / 2);
 
 		p2pkp_ratectl_sent(&ctl, sent / 8 * STEP_NS / NSEC_PER_SEC);
 		for (i = 0; i < c->nrx; i++) {
@@ -351,11 +406,16 @@ static void run_case(void **state)
 		assert_true(ctl.rate_bps <= (c->max_bps ? c->max_bps : P2PKP_RATE_CEIL_BPS));
 		if (r >= rounds - AVG_ROUNDS)
 			sum += ctl.rate_bps / c->nrx / AVG_ROUNDS;
+		if (!ramp && ctl.rate_bps / c->nrx >= c->lo_bps)
+			ramp = r + 1;
 	}
-	print_message("  %s: %llu Mbit/s (want %llu..%llu)\n", c->name,
-		      (unsigned long long)(sum / MBIT), (unsigned long long)(c->lo_bps / MBIT),
-		      (unsigned long long)(c->hi_bps / MBIT));
+	print_message("  %s: %llu Mbit/s (want %llu..%llu), at the low mark after %u intervals\n",
+		      c->name, (unsigned long long)(sum / MBIT), (unsigned long long)(c->lo_bps / MBIT),
+		      (unsigned long long)(c->hi_bps / MBIT), ramp);
 	assert_in_range(sum, c->lo_bps, c->hi_bps);
+	if (c->max_ramp && (!ramp || ramp > c->max_ramp))
+		fail_msg("%s: %u intervals to reach %llu Mbit/s, at most %u allowed", c->name, ramp,
+			 (unsigned long long)(c->lo_bps / MBIT), c->max_ramp);
 	for (i = 0; i < c->nrx; i++)
 		assert_int_equal(peer[i].straggler, c->straggler == i + 1);
 }
