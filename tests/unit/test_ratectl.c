@@ -410,7 +410,8 @@ static void run_case(void **state)
 			ramp = r + 1;
 	}
 	print_message("  %s: %llu Mbit/s (want %llu..%llu), at the low mark after %u intervals\n",
-		      c->name, (unsigned long long)(sum / MBIT), (unsigned long long)(c->lo_bps / MBIT),
+		      c->name, (unsigned long long)(sum / MBIT),
+		      (unsigned long long)(c->lo_bps / MBIT),
 		      (unsigned long long)(c->hi_bps / MBIT), ramp);
 	assert_in_range(sum, c->lo_bps, c->hi_bps);
 	if (c->max_ramp && (!ramp || ramp > c->max_ramp))
