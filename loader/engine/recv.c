@@ -98,16 +98,32 @@ static void run_timers(struct receiver *r, __u64 now)
 
 /* --- the loop ------------------------------------------------------------------------ */
 
+/*
+ * Stopped (a signal) or done: sessions still running are cut short, and their
+ * senders told at once (ABORT CANCELLED) instead of sending into the void
+ * until their timeout. With --once that session's failure is the run's; a
+ * receiver serving until stopped exits 0, as daemons stopped on purpose do.
+ */
 static void end_all(struct receiver *r)
 {
+	struct session *s;
 	int i;
 
 	rcv_flush_batch(r);
-	for (i = 0; i < MAX_SESSIONS; i++)
-		if (r->sess[i].used && r->sess[i].closed)
-			rcv_forget_session(r, &r->sess[i], r->sess[i].close_ok);
-		else if (r->sess[i].used)
-			rcv_end_session(r, &r->sess[i], false, false);
+	for (i = 0; i < MAX_SESSIONS; i++) {
+		s = &r->sess[i];
+		if (!s->used)
+			continue;
+		if (s->closed) {
+			rcv_forget_session(r, s, s->close_ok);
+			continue;
+		}
+		if (s->admitted) {
+			rcv_send_result(r, &s->peer, s->linkid, 1, P2PKP_CMD_ABORT, P2PKP_FILE_NONE,
+					P2PKP_R_CANCELLED, "receiver stopped");
+		}
+		rcv_end_session(r, s, false, false);
+	}
 }
 
 /* Everything the backend holds now, up to DRAIN_MAX messages: how many. */

@@ -19,6 +19,8 @@
 #define MISMATCH_RETRIES 2
 #define CLOSE_TRIES	 6 /* CLOSE transmissions before a settled session ends anyway */
 
+#define UNRESOLVED_OPENS 3 /* OPENs unsent for want of a neighbour before giving up */
+
 /* --- transmit helpers ------------------------------------------------------------ */
 
 /* A TX buffer, flushing once to reap completions when none is free. */
@@ -49,21 +51,41 @@ int snd_put(struct sender *s, struct peer *p, struct p2pkp_tx_buf *buf, __u32 le
 	return p2pkp_tx_put(s->t, buf, (__u32)n, &p->addr);
 }
 
-static void send_bytes(struct sender *s, struct peer *p, const void *msg, __u32 len)
+/* 0, or why msg could not be queued (the caller retries or gives up). */
+static int send_bytes(struct sender *s, struct peer *p, const void *msg, __u32 len)
 {
 	struct p2pkp_tx_buf buf;
+	int err;
 
 	if (snd_get_txbuf(s, &buf))
-		return; /* a request is retried on its timer; a response on the next request */
+		return -EAGAIN; /* a request is retried on its timer; a response on the next */
 	memcpy(buf.data, msg, len);
-	if (snd_put(s, p, &buf, len))
+	err = snd_put(s, p, &buf, len);
+	if (err)
 		p2pkp_tx_abandon(s->t, &buf);
+	return err;
+}
+
+/* No route, a local or loopback destination, no address to send from: retrying cannot help. */
+static bool path_error_is_final(int err)
+{
+	return err == -ENODEV || err == -ENETUNREACH || err == -EHOSTUNREACH ||
+	       err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT;
 }
 
 static void transmit_req(struct sender *s, struct peer *p, struct p2pkp_req *req, __u64 now)
 {
-	send_bytes(s, p, req->buf, req->len);
+	int err = send_bytes(s, p, req->buf, req->len);
+
 	p2pkp_req_sent(req, &p->rtt, now);
+	if (req->command != P2PKP_CMD_OPEN || !err || err == -EAGAIN)
+		return;
+	/* Nobody can answer an OPEN that never left: say why now, not after --timeout. */
+	if (path_error_is_final(err))
+		snd_peer_fail(p, P2PKP_R_IO, "cannot send to it: %s", strerror(-err));
+	else if (err == -ETIMEDOUT && req->tries >= UNRESOLVED_OPENS)
+		snd_peer_fail(p, P2PKP_R_TIMEOUT, "no %s answer from it or its next hop",
+			      p->addr.family == AF_INET ? "ARP" : "neighbour discovery");
 }
 
 /* --- peer outcome ------------------------------------------------------------------ */
@@ -440,7 +462,7 @@ static void answer(struct sender *s, struct peer *p, const struct p2pkp_msg *m)
 	else
 		len = p2pkp_build_empty(&e, m->linkid, m->msgid, m->command | P2PKP_CMD_RESPONSE);
 	if (len > 0)
-		send_bytes(s, p, buf, (__u32)len);
+		send_bytes(s, p, buf, (__u32)len); /* lost: the peer asks again */
 }
 
 static void on_abort(struct sender *s, struct peer *p, const struct p2pkp_result_msg *r, __u64 now)

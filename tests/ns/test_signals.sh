@@ -32,3 +32,31 @@ test_sighup_cleans_up() {
 	[ ! -e "$work/out/hup.bin" ] || fail "a cut-short file appeared under its name"
 	ls "$work/out/.p2pkp-partial/"*.part >/dev/null || fail "no partial kept for resume"
 }
+
+# A receiver stopped mid-session (Ctrl-C) tells its sender at once, which
+# fails that receiver with the reason instead of sending into the void until
+# its timeout (600 s here: only the ABORT can end it in time); a --once
+# receiver exits 1, its one session cut short.
+test_stopped_receiver_tells_the_sender() {
+	local src work recv_pid rc=0
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/int.bin" $(mib 32)
+	mkdir -p "$work/out"
+	bg_in_ns b "$P2PKP" recv --dev veth0 --out "$work/out" --once 2>"$work/recv.log"
+	recv_pid=$BG_PID
+	wait_for 10 grep -q "receiving on" "$work/recv.log" || fail "receiver did not start"
+	bg_in_ns a timeout "$(scaled 60)" "$P2PKP" send --dev veth0 --to 10.77.0.2 \
+		--rate "$(mbit 50)" --timeout 600 "$src/int.bin" >/dev/null 2>"$work/send.log"
+	local send_pid=$BG_PID
+	wait_for 20 grep -q "session" "$work/recv.log" || fail "no session started"
+	kill -INT "$recv_pid"
+	wait "$recv_pid" || rc=$?
+	assert_eq "$rc" 1 "recv's exit status after cutting a session short"
+	rc=0
+	wait "$send_pid" || rc=$?
+	assert_eq "$rc" 1 "send's exit status: $(cat "$work/send.log")"
+	grep -q "receiver aborted: CANCELLED" "$work/send.log" ||
+		fail "the sender was not told: $(cat "$work/send.log")"
+}

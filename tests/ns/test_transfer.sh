@@ -192,3 +192,19 @@ test_progress_only_on_a_terminal() {
 	grep -q "ETA" "$work/send.log" && fail "progress drawn without a terminal"
 	return 0
 }
+
+# A receiver nobody can reach fails at once, with the reason, instead of after
+# --timeout: a local address, and an on-link address that answers no ARP
+# (after a few tries). --timeout is long on purpose: the
+# message, not the clock, tells the two paths apart.
+test_unreachable_receivers_fail_fast() {
+	local src
+	two_hosts
+	src=$(new_tmpdir)
+	random_file "$src/f" 1000
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.1 --timeout 600 "$src/f"
+	assert_contains "$OUT" "is a local address" "send to ourselves"
+	assert_contains "$OUT" "cannot send to it" "send to ourselves"
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.99 --timeout 600 "$src/f"
+	assert_contains "$OUT" "no ARP answer" "send to a silent on-link address"
+}
