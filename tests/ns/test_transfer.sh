@@ -161,6 +161,8 @@ test_bad_arguments() {
 	assert_contains "$OUT" "missing PATH"
 	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.256 /etc/hostname
 	assert_contains "$OUT" "bad receiver '10.77.0.256'"
+	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.2 --to 10.77.0.2:7471 /etc/hostname
+	assert_contains "$OUT" "given twice"
 	expect_status 2 "$P2PKP" send --dev veth0 --to 10.77.0.2 --rate fast /etc/hostname
 	assert_contains "$OUT" "bad --rate 'fast'"
 	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.2 /nonexistent/file

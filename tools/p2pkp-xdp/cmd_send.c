@@ -143,6 +143,14 @@ static int parse_receivers(const struct send_cfg *cfg, struct p2pkp_addr *to)
 				strchr(cfg->to.v[i], '%') ? "; name the device with --dev" : "");
 			return -EINVAL;
 		}
+		/* The same receiver twice would be one session counted as two. */
+		for (size_t k = 0; k < i; k++) {
+			if (p2pkp_addr_equal(&to[k], &to[i])) {
+				pr_warn("send: receiver '%s' is given twice (as '%s')\n",
+					cfg->to.v[i], cfg->to.v[k]);
+				return -EINVAL;
+			}
+		}
 	}
 	return 0;
 }
