@@ -43,6 +43,18 @@ void p2pkp_apply_verbosity(bool verbose);
 		.offset = offsetof(cfg_t, verbose), .help = help_text                              \
 	}
 
+/* --key-file FILE and --encrypt of a cfg_t with key_file and encrypt. */
+#define P2PKP_OPT_KEY_FILE(cfg_t, help_text)                                                       \
+	{                                                                                          \
+		.name = "key-file", .short_name = 'k', .type = P2PKP_OPT_STRING,                   \
+		.offset = offsetof(cfg_t, key_file), .metavar = "FILE", .help = help_text          \
+	}
+#define P2PKP_OPT_ENCRYPT(cfg_t, help_text)                                                        \
+	{                                                                                          \
+		.name = "encrypt", .type = P2PKP_OPT_FLAG, .offset = offsetof(cfg_t, encrypt),     \
+		.help = help_text                                                                  \
+	}
+
 #define P2PKP_PPM 1000000U /* parts per million: all of them */
 
 /*

@@ -213,6 +213,22 @@ function target(name, ka, kb, f, st, a, b, d, rq) {
 }
 
 # The targets of issue 11: 1->1 at 3 %, and 1->4 at 10 % (or the largest fan-out run).
+# The targets of the rows this run has, under a heading (and, for markdown, a table head).
+function all_targets(table_head) {
+	if (!has_loss && !has_v6 && !has_key)
+		return
+	print ""
+	print "Targets of issues 11 (loss), 12 (keys) and 17 (IPv6), checked on this run:"
+	if (table_head != "")
+		print table_head
+	if (has_loss)
+		loss_targets()
+	if (has_v6)
+		target("IPv6 1->1 >= 0.8x IPv4 1->1 (same bridge)", "xdp-br-v6", "xdp-br-v4", 0.8)
+	if (has_key)
+		target("keyed 1->1 >= 0.85x keyless 1->1", "xdp-keyed", "xdp", 0.85)
+}
+
 function loss_targets(j, n, big) {
 	target("1->1 at 3 % loss >= 0.8x its lossless goodput", "loss-xdp-1-3", "loss-xdp-1-0", 0.8)
 	target("1->1 at 3 % loss >= 2x TCP at 3 % loss", "loss-xdp-1-3", "loss-tcp-1-3", 2)
@@ -333,16 +349,7 @@ END {
 				}
 			}
 		}
-		if (has_loss || has_v6 || has_key) {
-			print ""
-			print "Targets of issues 11 (loss), 12 (keys) and 17 (IPv6), checked on this run:"
-			if (has_loss)
-				loss_targets()
-			if (has_v6)
-				target("IPv6 1->1 >= 0.8x IPv4 1->1 (same bridge)", "xdp-br-v6", "xdp-br-v4", 0.8)
-			if (has_key)
-				target("keyed 1->1 >= 0.85x keyless 1->1", "xdp-keyed", "xdp", 0.85)
-		}
+		all_targets("")
 	} else if (mode == "md") {
 		print "| method | goodput Gbit/s median (min–max) | × TCP | × best peer | CPU s/GiB sender | CPU s/GiB receiver | syscalls/GiB sender | syscalls/GiB receiver | retransmitted | runs ok |"
 		print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -407,19 +414,7 @@ END {
 				}
 			}
 		}
-		if (has_loss || has_v6 || has_key) {
-			print ""
-			print "Targets of issues 11 (loss), 12 (keys) and 17 (IPv6), checked on this run:"
-			print ""
-			print "| target | status | figures |"
-			print "| --- | --- | --- |"
-			if (has_loss)
-				loss_targets()
-			if (has_v6)
-				target("IPv6 1->1 >= 0.8x IPv4 1->1 (same bridge)", "xdp-br-v6", "xdp-br-v4", 0.8)
-			if (has_key)
-				target("keyed 1->1 >= 0.85x keyless 1->1", "xdp-keyed", "xdp", 0.85)
-		}
+		all_targets("\n| target | status | figures |\n| --- | --- | --- |")
 		print ""
 		print "Per-method notes (last verified run):"
 		print ""
