@@ -240,6 +240,27 @@ static int addr_pick(struct nl *nl, int family, int ifindex, struct addr_pick *p
 
 /* --- the path --------------------------------------------------------------------- */
 
+/* A path to dst to be filled in, its printable form, and an rtnetlink socket. */
+static int path_begin(int family, const union p2pkp_inaddr *dst, struct p2pkp_peer_path *p,
+		      char dst_str[INET6_ADDRSTRLEN], struct nl **nl, char *err, size_t errlen)
+{
+	int ret;
+
+	if (family != AF_INET && family != AF_INET6) {
+		p2pkp_set_err(err, errlen, "unsupported address family %d", family);
+		return -EAFNOSUPPORT;
+	}
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	memcpy(&p->dst, dst, p2pkp_family_alen(family));
+	p2pkp_inaddr_str(family, &p->dst, dst_str, INET6_ADDRSTRLEN);
+	ret = p2pkp_nl_open(nl);
+	if (ret)
+		p2pkp_set_err(err, errlen, "%s: cannot open rtnetlink socket: %s", dst_str,
+			      strerror(-ret));
+	return ret;
+}
+
 /* Route lookup: fills ifindex, nexthop and (if the route has one) src. */
 static int path_route(struct nl *nl, struct p2pkp_peer_path *path, int oif, bool *has_src,
 		      const char *dst_str, char *err, size_t errlen)
@@ -354,21 +375,9 @@ int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *de
 	struct nl *nl;
 	int oif = 0, ret;
 
-	if (family != AF_INET && family != AF_INET6) {
-		p2pkp_set_err(err, errlen, "unsupported address family %d", family);
-		return -EAFNOSUPPORT;
-	}
-	memset(&p, 0, sizeof(p));
-	p.family = family;
-	memcpy(&p.dst, dst, p2pkp_family_alen(family));
-	p2pkp_inaddr_str(family, &p.dst, dst_str, sizeof(dst_str));
-
-	ret = p2pkp_nl_open(&nl);
-	if (ret) {
-		p2pkp_set_err(err, errlen, "%s: cannot open rtnetlink socket: %s", dst_str,
-			      strerror(-ret));
+	ret = path_begin(family, dst, &p, dst_str, &nl, err, errlen);
+	if (ret)
 		return ret;
-	}
 	if (dev) {
 		ret = link_get(nl, 0, dev, &li);
 		if (ret) {
@@ -395,6 +404,27 @@ int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *de
 	*path = p;
 
 out_close:
+	p2pkp_nl_close(nl);
+	return ret;
+}
+
+int p2pkp_path_device(int family, const union p2pkp_inaddr *dst, char *ifname, char *err,
+		      size_t errlen)
+{
+	char dst_str[INET6_ADDRSTRLEN];
+	struct p2pkp_peer_path p;
+	bool has_src = false;
+	struct nl *nl;
+	int ret;
+
+	ret = path_begin(family, dst, &p, dst_str, &nl, err, errlen);
+	if (ret)
+		return ret;
+	ret = path_route(nl, &p, 0, &has_src, dst_str, err, errlen);
+	if (!ret)
+		ret = path_link(nl, &p, dst_str, err, errlen);
+	if (!ret)
+		memcpy(ifname, p.ifname, sizeof(p.ifname));
 	p2pkp_nl_close(nl);
 	return ret;
 }

@@ -64,4 +64,12 @@ int p2pkp_path_resolve(int family, const union p2pkp_inaddr *dst, const char *de
 		       unsigned int timeout_ms, struct p2pkp_peer_path *path, char *err,
 		       size_t errlen);
 
+/*
+ * The egress device the routing table picks for dst, into ifname (IFNAMSIZ
+ * bytes): route and device only, no neighbour lookup. Same errors as
+ * p2pkp_path_resolve() but -ETIMEDOUT.
+ */
+int p2pkp_path_device(int family, const union p2pkp_inaddr *dst, char *ifname, char *err,
+		      size_t errlen);
+
 #endif /* P2PKP_NETPATH_H */

@@ -210,3 +210,19 @@ test_unreachable_receivers_fail_fast() {
 	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.99 --timeout 600 "$src/f"
 	assert_contains "$OUT" "no ARP answer" "send to a silent on-link address"
 }
+
+# Without --dev, send uses the device the routes to its receivers go through.
+test_send_finds_its_device() {
+	local src work
+	two_hosts
+	src=$(new_tmpdir)
+	work=$(new_tmpdir)
+	random_file "$src/f" 300000
+	start_recv b "$work/out" "$work/recv.log"
+	in_ns a timeout "$(scaled 60)" "$P2PKP" send --to 10.77.0.2 "$src/f" >"$work/send.log" 2>&1 ||
+		fail "send without --dev failed: $(cat "$work/send.log")"
+	wait_recv || fail "receiver failed: $(cat "$work/recv.log")"
+	cmp "$src/f" "$work/out/f" || fail "copy differs"
+	expect_status 1 in_ns a "$P2PKP" send --to 192.0.2.1 "$src/f"
+	assert_contains "$OUT" "no route"
+}

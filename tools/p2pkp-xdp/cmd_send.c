@@ -2,6 +2,7 @@
 /* send: files and directory trees to one or more receivers. */
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +39,8 @@ static const struct p2pkp_option send_opts[] = {
 	 .type = P2PKP_OPT_STRING,
 	 .offset = offsetof(struct send_cfg, dev),
 	 .metavar = "DEV",
-	 .help = "Network device to send through",
-	 .required = true},
+	 .help = "Network device to send through (default: the one the routes to the receivers "
+		 "use)"},
 	{.name = "to",
 	 .short_name = 't',
 	 .type = P2PKP_OPT_LIST,
@@ -284,6 +285,33 @@ static void print_summary(const struct p2pkp_send_result *r)
 		r->npeers);
 }
 
+/*
+ * Without --dev: the device the routing table sends every receiver through,
+ * into dev (IF_NAMESIZE bytes). 0, or -errno after one line saying why.
+ */
+static int route_device(const struct p2pkp_addr *to, size_t n, char *dev)
+{
+	char err[160], other[IF_NAMESIZE];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int ret = p2pkp_path_device(to[i].family, &to[i].ip, i ? other : dev, err,
+					    sizeof(err));
+
+		if (ret) {
+			pr_warn("send: %s\n", err);
+			return ret;
+		}
+		if (i && strcmp(dev, other)) {
+			pr_warn("send: the receivers are reached through %s and %s; name one with "
+				"--dev\n",
+				dev, other);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* 1 when a receiver failed, EXIT_AUTH when one failed authentication. */
 static int exit_code(const struct p2pkp_send_result *r)
 {
@@ -299,6 +327,7 @@ int cmd_send(int argc, char **argv)
 	struct send_cfg cfg = {.port = P2PKP_DEFAULT_PORT, .backend = P2PKP_BACKEND_AUTO};
 	struct p2pkp_addr to[P2PKP_MAX_RECEIVERS];
 	struct p2pkp_send_opts o = {0};
+	char route_dev[IF_NAMESIZE];
 	__u8 psk[P2PKP_PSK_LEN];
 	int ret, err;
 
@@ -328,7 +357,9 @@ int cmd_send(int argc, char **argv)
 		goto out_free_opts;
 	ret = 1;
 	o.encrypt = cfg.encrypt;
-	o.ifname = cfg.dev;
+	if (!cfg.dev && route_device(to, cfg.to.n, route_dev))
+		goto out_free_opts;
+	o.ifname = cfg.dev ? cfg.dev : route_dev;
 	o.port = (__u16)cfg.port;
 	o.to = to;
 	o.nto = cfg.to.n;
