@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,14 +150,17 @@ static int parse_port(const char *s, __u16 *port, const char **why)
 	return 0;
 }
 
-int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why)
+/*
+ * Splits str into its host part (into host, cap bytes), its port (or
+ * default_port) and the family its form implies (brackets or colons: IPv6).
+ */
+static int split_addr(const char *str, __u16 default_port, char *host, size_t cap,
+		      struct p2pkp_addr *a, const char **why)
 {
-	char host[INET6_ADDRSTRLEN];
 	const char *start = str, *port = NULL, *colon, *close;
-	struct p2pkp_addr a = {.family = AF_INET, .port = default_port};
 	size_t hlen;
-	int err;
 
+	*a = (struct p2pkp_addr){.family = AF_INET, .port = default_port};
 	if (!str || !*str)
 		return parse_fail(why, "empty address");
 	if (str[0] == '[') {
@@ -167,13 +171,13 @@ int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out
 			port = close + 2;
 		else if (close[1])
 			return parse_fail(why, "unexpected text after ']' (expected ':PORT')");
-		a.family = AF_INET6;
+		a->family = AF_INET6;
 		start = str + 1;
 		hlen = (size_t)(close - start);
 	} else {
 		colon = strchr(str, ':');
 		if (colon && strchr(colon + 1, ':')) {
-			a.family = AF_INET6; /* bare IPv6: every colon is the address's */
+			a->family = AF_INET6; /* bare IPv6: every colon is the address's */
 			hlen = strlen(str);
 		} else if (colon) {
 			port = colon + 1;
@@ -184,20 +188,66 @@ int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out
 	}
 	if (!hlen)
 		return parse_fail(why, "empty address");
-	if (hlen >= sizeof(host))
+	if (hlen >= cap)
 		return parse_fail(why, "address too long");
 	memcpy(host, start, hlen);
 	host[hlen] = '\0';
 	if (strchr(host, '%'))
 		return parse_fail(why, "IPv6 zone suffix ('%') not supported");
+	return port ? parse_port(port, &a->port, why) : 0;
+}
+
+int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct p2pkp_addr a;
+	int err;
+
+	err = split_addr(str, default_port, host, sizeof(host), &a, why);
+	if (err)
+		return err;
 	if (inet_pton(a.family, host, &a.ip) != 1)
 		return parse_fail(why, a.family == AF_INET ? "not a numeric IPv4 address"
 							   : "not a numeric IPv6 address");
-	if (port) {
-		err = parse_port(port, &a.port, why);
-		if (err)
-			return err;
-	}
 	*out = a;
 	return 0;
+}
+
+int p2pkp_addr_resolve(const char *str, __u16 default_port, struct p2pkp_addr *out,
+		       const char **why)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM};
+	struct addrinfo *res, *ai;
+	char host[256];
+	struct p2pkp_addr a;
+	int err;
+
+	if (!p2pkp_addr_parse(str, default_port, out, why))
+		return 0;
+	err = split_addr(str, default_port, host, sizeof(host), &a, why);
+	if (err)
+		return err;
+	/* Brackets, colons, or only digits and dots: meant as numeric; *why says why not. */
+	if (str[0] == '[' || a.family == AF_INET6 || strspn(host, "0123456789.") == strlen(host))
+		return -EINVAL;
+	if (getaddrinfo(host, NULL, &hints, &res))
+		return parse_fail(why, "no such host (not a numeric address, and name lookup "
+				       "found none)");
+	err = parse_fail(why, "the host has no IPv4 or IPv6 address");
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			a.family = AF_INET;
+			memcpy(&a.ip, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		} else if (ai->ai_family == AF_INET6) {
+			a.family = AF_INET6;
+			memcpy(&a.ip, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		*out = a;
+		err = 0;
+		break;
+	}
+	freeaddrinfo(res);
+	return err;
 }

@@ -35,6 +35,12 @@ const char *p2pkp_inaddr_str(int family, const union p2pkp_inaddr *addr, char *b
  * Only numeric addresses: no host names, no "%zone" suffixes.
  */
 int p2pkp_addr_parse(const char *str, __u16 default_port, struct p2pkp_addr *out, const char **why);
+/*
+ * As p2pkp_addr_parse(), and a host name ("host.example:7471") is looked up
+ * (getaddrinfo: /etc/hosts, DNS), its first IPv4 or IPv6 address taken.
+ */
+int p2pkp_addr_resolve(const char *str, __u16 default_port, struct p2pkp_addr *out,
+		       const char **why);
 
 /* sockaddr <-> p2pkp_addr; IPv4-mapped IPv6 addresses come out as AF_INET. */
 void p2pkp_addr_from_sockaddr(const struct sockaddr_storage *ss, struct p2pkp_addr *a);

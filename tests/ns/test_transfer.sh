@@ -209,6 +209,9 @@ test_unreachable_receivers_fail_fast() {
 	assert_contains "$OUT" "cannot send to it" "send to ourselves"
 	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to 10.77.0.99 --timeout 600 "$src/f"
 	assert_contains "$OUT" "no ARP answer" "send to a silent on-link address"
+	# A host name is looked up (localhost: /etc/hosts, no DNS query).
+	expect_status 1 in_ns a "$P2PKP" send --dev veth0 --to localhost --timeout 600 "$src/f"
+	assert_contains "$OUT" "127.0.0.1:7471: failed" "send to localhost"
 }
 
 # Without --dev, send uses the device the routes to its receivers go through.

@@ -134,7 +134,7 @@ static int parse_receivers(const struct send_cfg *cfg, struct p2pkp_addr *to)
 		return -E2BIG;
 	}
 	for (i = 0; i < cfg->to.n; i++) {
-		if (p2pkp_addr_parse(cfg->to.v[i], (__u16)cfg->port, &to[i], &why)) {
+		if (p2pkp_addr_resolve(cfg->to.v[i], (__u16)cfg->port, &to[i], &why)) {
 			pr_warn("send: bad receiver '%s': %s%s\n", cfg->to.v[i], why,
 				strchr(cfg->to.v[i], '%') ? "; name the device with --dev" : "");
 			return -EINVAL;
