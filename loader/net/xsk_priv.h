@@ -48,7 +48,7 @@ struct path_entry {
 
 struct xsk_transport {
 	struct p2pkp_transport base;
-	struct p2pkp_udp udp; /* slow path, and scratch buffers for misaligned payloads */
+	struct p2pkp_udp udp; /* slow path: what the steering program passed to the stack */
 	struct xsk_queue *q;
 	__u32 nq;
 	__u32 rx_frames, tx_frames; /* per queue; TX frames only on q[0] */

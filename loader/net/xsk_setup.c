@@ -298,6 +298,7 @@ static __u32 pow2_floor(__u32 v)
 static void size_frames(struct xsk_transport *x)
 {
 	__u32 frames = x->base.opts.frames;
+	int layout;
 
 	if (frames && frames < XSK_MIN_FRAMES)
 		frames = XSK_MIN_FRAMES;
@@ -306,9 +307,12 @@ static void size_frames(struct xsk_transport *x)
 	/* Ring sizes must be powers of two; each ring is as large as its frame set. */
 	x->rx_frames = frames ? pow2_floor(frames / 2) : XSK_DEFAULT_RX_FRAMES;
 	x->tx_frames = frames ? x->rx_frames : XSK_DEFAULT_TX_FRAMES;
-	/* Headers of our family end on an 8-byte boundary, so payloads land aligned. */
-	x->rx_headroom =
-		(8 - (XSK_PACKET_HEADROOM + p2pkp_frame_hdr_len(x->base.opts.family)) % 8) % 8;
+	/*
+	 * Headers of our family (IPv4 for either) end on an 8-byte boundary, so
+	 * payloads land aligned; the other family's are moved (rx_realign()).
+	 */
+	layout = x->base.opts.family == AF_INET6 ? AF_INET6 : AF_INET;
+	x->rx_headroom = (8 - (XSK_PACKET_HEADROOM + p2pkp_frame_hdr_len(layout)) % 8) % 8;
 }
 
 static int setup_tx(struct xsk_transport *x, char *why, size_t whylen)
