@@ -153,7 +153,6 @@ static bool rx_frame(struct xsk_transport *x, __u32 slot, const struct xdp_desc 
 		(*refusal(v, err, fi.dport == x->port))++;
 		goto drop;
 	}
-	v->accepted++;
 	m->len = (__u32)fi.payload_len;
 	m->src.family = fi.family;
 	m->src.ip = fi.src;
@@ -166,6 +165,7 @@ static bool rx_frame(struct xsk_transport *x, __u32 slot, const struct xdp_desc 
 		m->data = fi.payload;
 	}
 	m->cookie = (__u64)slot << 32 | d->addr;
+	v->accepted++;
 	return true;
 drop:
 	x->base.stats.rx_dropped++;
