@@ -64,9 +64,15 @@ struct p2pkp_transport_opts {
 struct p2pkp_transport_stats {
 	__u64 rx_msgs, rx_bytes;
 	__u64 tx_msgs, tx_bytes;
-	__u64 tx_kicks;	    /* system calls made to transmit */
-	__u64 rx_wakeups;   /* system calls made to wait for or fetch RX */
-	__u64 rx_dropped;   /* not P2PKP-shaped, bad checksum, or ring overflow */
+	__u64 tx_kicks;	  /* system calls made to transmit */
+	__u64 rx_wakeups; /* system calls made to wait for or fetch RX */
+	/*
+	 * Lost for want of room (RX ring full, fill ring empty: the kernel's
+	 * counts), what REPORT sends as RX_DROPS; not the refused frames below,
+	 * which say nothing about keeping up.
+	 */
+	__u64 rx_dropped;
+	__u64 rx_refused;   /* not P2PKP-shaped, bad checksum, truncated */
 	__u64 tx_no_buf;    /* tx_get() found nothing free */
 	__u64 rx_realigned; /* AF_XDP: payloads moved to 8-byte alignment in their frame */
 };

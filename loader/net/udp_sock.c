@@ -163,7 +163,7 @@ int p2pkp_udp_recv(struct p2pkp_udp *u, struct p2pkp_rx_msg *msgs, __u32 max,
 
 		/* Truncated or runt datagrams cannot be P2PKP messages. */
 		if ((h->msg_flags & MSG_TRUNC) || u->msgs[i].msg_len < P2PKP_HDR_LEN) {
-			st->rx_dropped++;
+			st->rx_refused++;
 			p2pkp_bufpool_put(&u->rx, u->idx[i]);
 			continue;
 		}

@@ -131,7 +131,7 @@ static __u64 *refusal(struct p2pkp_rx_verdicts *v, enum p2pkp_frame_err err, boo
 	}
 }
 
-/* Validates one frame into m; false if it is dropped (the frame is then stashed). */
+/* Validates one frame into m; false if it is refused (the frame is then stashed). */
 static bool rx_frame(struct xsk_transport *x, __u32 slot, const struct xdp_desc *d,
 		     struct p2pkp_rx_msg *m)
 {
@@ -146,8 +146,8 @@ static bool rx_frame(struct xsk_transport *x, __u32 slot, const struct xdp_desc 
 		err = P2PKP_FRAME_OK;
 	v = fam_counts(q, fi.family);
 	if (err != P2PKP_FRAME_OK || fi.dport != x->port || fi.payload_len < P2PKP_HDR_LEN) {
-		/* The first drop says why, for debugging; the rest are counted by reason. */
-		if (!x->base.stats.rx_dropped)
+		/* The first refusal says why, for debugging; the rest are counted by reason. */
+		if (!x->base.stats.rx_refused)
 			pr_debug("%s: dropping a frame from queue %u: %s\n", x->base.ifname, q->qid,
 				 err ? p2pkp_frame_strerror(err) : "not P2PKP");
 		(*refusal(v, err, fi.dport == x->port))++;
@@ -168,7 +168,7 @@ static bool rx_frame(struct xsk_transport *x, __u32 slot, const struct xdp_desc 
 	v->accepted++;
 	return true;
 drop:
-	x->base.stats.rx_dropped++;
+	x->base.stats.rx_refused++;
 	stash_frame(q, d->addr);
 	return false;
 }
@@ -467,7 +467,7 @@ static bool queue_stats(const struct xsk_transport *x, __u32 i, struct xdp_stati
 
 /*
  * Frames the kernel could not deliver to our rings (RX ring full, fill ring
- * empty, invalid descriptors) count as dropped, like the frames we reject.
+ * empty, invalid descriptors) count as dropped; the frames we refuse do not (rx_refused).
  * Asked with every REPORT, so it stays quiet; p2pkp_xsk_log_drops() says it once.
  */
 static void xsk_kernel_stats(const struct p2pkp_transport *t, struct p2pkp_transport_stats *st)
