@@ -34,6 +34,9 @@ steering program never redirects ^^ bpf/p2pkp_steer.bpf.c ^^ action = bpf_redire
 requests take RTT samples from resent requests (no Karn) ^^ loader/engine/reqs.c ^^ if (req->tries == 1) ^^ if (req->tries >= 1) ^^ build/tests/test_reqs ^^ build/tests/test_reqs
 engine does not resend reported holes ^^ loader/engine/send_data.c ^^ added += snd_resend_add(pf, r.start, r.end < sent ? r.end : sent); ^^ added += 0; ^^ build/tests/test_engine ^^ build/tests/test_engine
 unload does not detach ^^ loader/xdp/steer.c ^^ err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program", ^^ err = 0; (void)("steering program", ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh steer:load_status_unload
+receiver drops the payloads its frames do not align (issue 17) ^^ loader/net/xsk_transport.c ^^ m->data = rx_realign(frame, &fi); ^^ m->data = rx_realign(frame, &fi); goto drop; ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh ipv6:xdp
+receiver serves IPv4 senders only (issue 17) ^^ loader/engine/recv.c ^^ .family = r->o->nfrom ? r->o->from[0].family : AF_UNSPEC, ^^ .family = r->o->nfrom ? r->o->from[0].family : AF_INET, ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh ipv6:socket
+steering counts every family as IPv4 (issue 17) ^^ bpf/p2pkp_steer.bpf.c ^^ v = &s->fam[fam]; ^^ v = &s->fam[0]; ^^ build/tests/bpf/test_steer_prog ^^ build/tests/bpf/test_steer_prog
 EOF
 )
 
