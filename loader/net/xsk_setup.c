@@ -111,6 +111,7 @@ static int pick_queues(struct xsk_transport *x, char *why, size_t whylen)
 	x->q = calloc(x->nq, sizeof(*x->q));
 	x->own_counts = calloc(x->nq, sizeof(*x->own_counts));
 	if (!x->q || !x->own_counts) {
+		x->nq = 0; /* xsk_free() walks nq queues */
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
