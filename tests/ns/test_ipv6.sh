@@ -9,8 +9,9 @@
 # seventh of IPv4's goodput; with the socket backend it got no answer at all.
 source "$(dirname "${BASH_SOURCE[0]}")/transfer_lib.sh"
 
-# Mbit/s: the ceiling of every run (1->1 runs lossless well above it here).
-RATE=250
+# Mbit/s: the ceiling of every run, below what 1->1 reaches here and, divided, in the
+# emulated VMs (which reached 10-23 of a divided 250 while this host was busy).
+RATE=120
 
 # Receiver r1 (10.77.0.11, fd77::11) and sender a (10.77.0.1, fd77::1) on bridge br0.
 dual_stack_hosts() {
