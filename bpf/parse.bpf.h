@@ -183,27 +183,44 @@ static __always_inline enum parse_result parse_udp(struct cursor *c, __be16 port
 	return PARSE_OK;
 }
 
-/* The whole walk, from the Ethernet header to a UDP datagram to port. */
-static __always_inline enum parse_result parse_to_udp(struct xdp_md *ctx, __be16 port,
-						      struct udphdr **udph, __u32 *payload_len)
+/*
+ * The whole walk, from the Ethernet header to a UDP datagram to port. *fam
+ * says whose headers it walked (P2PKP_FAM_*), whatever the result: OTHER
+ * until an IPv4 or IPv6 EtherType is read.
+ */
+static __always_inline enum parse_result parse_to_udp_fam(struct xdp_md *ctx, __be16 port,
+							  struct udphdr **udph, __u32 *payload_len,
+							  __u32 *fam)
 {
 	enum parse_result res;
 	struct cursor c;
 	int proto;
 
+	*fam = P2PKP_FAM_OTHER;
 	cursor_init(&c, ctx);
 	proto = parse_eth(&c);
 	if (proto < 0)
 		return PARSE_MALFORMED;
-	if (proto == ETH_P_IP)
+	if (proto == ETH_P_IP) {
+		*fam = P2PKP_FAM_IPV4;
 		res = parse_ipv4(&c);
-	else if (proto == ETH_P_IPV6)
+	} else if (proto == ETH_P_IPV6) {
+		*fam = P2PKP_FAM_IPV6;
 		res = parse_ipv6(&c);
-	else
+	} else {
 		return PARSE_OTHER;
+	}
 	if (res != PARSE_OK)
 		return res;
 	return parse_udp(&c, port, udph, payload_len);
+}
+
+static __always_inline enum parse_result parse_to_udp(struct xdp_md *ctx, __be16 port,
+						      struct udphdr **udph, __u32 *payload_len)
+{
+	__u32 fam;
+
+	return parse_to_udp_fam(ctx, port, udph, payload_len, &fam);
 }
 
 #endif /* P2PKP_PARSE_BPF_H */

@@ -57,13 +57,21 @@ struct p2pkp_steer_cfg {
 };
 P2PKP_ASSERT_SIZE(struct p2pkp_steer_cfg, 8);
 
-#define P2PKP_STEER_CFG_VERSION 1
+/* 2: verdicts per family, and the rx_stats map. */
+#define P2PKP_STEER_CFG_VERSION 2
 
 /*
- * Per-CPU verdict counters. Every packet the program sees is counted exactly
- * once, in the field naming why it got its verdict.
+ * The families every counter below is kept for, as indexes into their
+ * arrays. OTHER is a frame that is not IP, or that ended before its
+ * EtherType's header did: only passed or malformed.
  */
-struct p2pkp_steer_stats {
+#define P2PKP_FAM_IPV4	0
+#define P2PKP_FAM_IPV6	1
+#define P2PKP_FAM_OTHER 2
+#define P2PKP_NFAMS	3
+
+/* One family's verdicts of the steering program. */
+struct p2pkp_steer_verdicts {
 	__u64 steered;	 /* redirected into an AF_XDP socket */
 	__u64 passed;	 /* not P2PKP traffic: other protocol or port */
 	__u64 too_short; /* to the P2PKP port, but shorter than a P2PKP header */
@@ -71,11 +79,56 @@ struct p2pkp_steer_stats {
 	__u64 no_socket; /* P2PKP datagram, but no socket bound on its RX queue */
 	__u64 malformed; /* truncated or inconsistent L2/L3/L4 headers */
 };
-P2PKP_ASSERT_SIZE(struct p2pkp_steer_stats, 48);
+P2PKP_ASSERT_SIZE(struct p2pkp_steer_verdicts, 48);
+
+/*
+ * Per-CPU verdict counters. Every packet the program sees is counted exactly
+ * once, in its family's field naming why it got its verdict.
+ */
+struct p2pkp_steer_stats {
+	struct p2pkp_steer_verdicts fam[P2PKP_NFAMS];
+};
+P2PKP_ASSERT_SIZE(struct p2pkp_steer_stats, 144);
+
+/*
+ * What the AF_XDP socket of one RX queue did with one family's frames: each
+ * frame it takes off its RX ring is counted once, as accepted or under the
+ * reason it was refused (loader/net/xsk_transport.c).
+ */
+struct p2pkp_rx_verdicts {
+	__u64 accepted;	  /* a P2PKP message, handed to the engine */
+	__u64 realigned;  /* of those, moved to 8-byte alignment in their frame */
+	__u64 malformed;  /* truncated or inconsistent headers */
+	__u64 bad_csum;	  /* IPv4 header or UDP checksum wrong, or UDP checksum 0 over IPv6 */
+	__u64 fragments;  /* an IP fragment */
+	__u64 wrong_port; /* not UDP, or UDP to another port */
+	__u64 too_short;  /* shorter than a P2PKP header */
+};
+P2PKP_ASSERT_SIZE(struct p2pkp_rx_verdicts, 56);
+
+/*
+ * One RX queue's entry of the rx_stats map (an mmapable array, one entry per
+ * queue): the process whose AF_XDP socket serves the queue writes it through
+ * its mapping, so `status` shows what the sockets refused beside what the
+ * program steered. The counters add up over the program's life, across
+ * processes. All fields are __u64: no padding.
+ */
+struct p2pkp_rx_stats {
+	struct p2pkp_rx_verdicts fam[P2PKP_NFAMS];
+	/* Frames the kernel could not put on the RX ring (XDP_STATISTICS), any family: */
+	__u64 kernel_dropped;	 /* rx_dropped: no fill-ring frame to copy into, or too long */
+	__u64 kernel_ring_full;	 /* rx_ring_full: the RX ring was full */
+	__u64 kernel_fill_empty; /* rx_fill_ring_empty_descs: the fill ring was empty */
+	__u64 kernel_invalid;	 /* rx_invalid_descs */
+	/* Counted by the steering program: P2PKP datagrams on this queue while no socket was bound. */
+	__u64 no_socket;
+};
+P2PKP_ASSERT_SIZE(struct p2pkp_rx_stats, 208);
 
 /* Names of the program and its maps, as the kernel reports them. */
 #define P2PKP_STEER_PROG_NAME "p2pkp_steer"
 #define P2PKP_XSKS_MAP_NAME   "xsks"
 #define P2PKP_STATS_MAP_NAME  "stats"
+#define P2PKP_RX_MAP_NAME     "rx_stats"
 
 #endif /* P2PKP_SHARED_H */

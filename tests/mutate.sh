@@ -40,6 +40,9 @@ rate control keeps the bursts of an overrun receiver ^^ loader/engine/ratectl.c 
 keyed receiver takes an OPEN whose seal fails ^^ loader/engine/recv_data.c ^^ n = p2pkp_linkauth_unseal(la, true, data, rx->len); ^^ n = (int)mlen; ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh security:wrong_key_or_none
 keyed link accepts a replayed datagram ^^ loader/engine/linkauth.c ^^ if (!p2pkp_replay_accept(open ? &la->open_win : &la->rx_win, seq)) ^^ if (0) ^^ build/p2pkp-xdp build/p2pkp-relay ^^ BUILD=build tests/ns/run.sh security:replayed
 unload does not detach ^^ loader/xdp/steer.c ^^ err = p2pkp_xdp_detach(ifname, info.ifindex, P2PKP_STEER_PROG_NAME, "steering program", ^^ err = 0; (void)("steering program", ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh steer:load_status_unload
+receiver drops the payloads its frames do not align (issue 17) ^^ loader/net/xsk_transport.c ^^ m->data = rx_realign(frame, &fi); ^^ m->data = rx_realign(frame, &fi); goto drop; ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh ipv6:xdp
+receiver serves IPv4 senders only (issue 17) ^^ loader/engine/recv.c ^^ .family = r->o->nfrom ? r->o->from[0].family : AF_UNSPEC, ^^ .family = r->o->nfrom ? r->o->from[0].family : AF_INET, ^^ build/p2pkp-xdp ^^ BUILD=build tests/ns/run.sh ipv6:socket
+steering counts every family as IPv4 (issue 17) ^^ bpf/p2pkp_steer.bpf.c ^^ v = &s->fam[fam]; ^^ v = &s->fam[0]; ^^ build/tests/bpf/test_steer_prog ^^ build/tests/bpf/test_steer_prog
 EOF
 )
 

@@ -189,7 +189,8 @@ static int open_all(struct receiver *r)
 	struct p2pkp_transport_opts topts = {
 		.ifname = r->o->ifname,
 		.port = r->o->port,
-		.family = r->o->nfrom ? r->o->from[0].family : AF_INET,
+		/* Without --from, senders of both families (a dual-stack socket). */
+		.family = r->o->nfrom ? r->o->from[0].family : AF_UNSPEC,
 		.backend = r->o->backend,
 		.load_steering = true,
 		.queue = -1,

@@ -407,12 +407,16 @@ enum p2pkp_frame_err p2pkp_frame_parse(const void *frame, size_t len, struct p2p
 	err = parse_eth(f, len, &off, &proto, &info->vlan_id);
 	if (err)
 		return err;
-	if (proto == ETH_P_IP)
+	/* The family is known from here on, also for a frame refused below. */
+	if (proto == ETH_P_IP) {
+		info->family = AF_INET;
 		err = parse_ipv4(f + off, len - off, info, &l4, &l4_len);
-	else if (proto == ETH_P_IPV6)
+	} else if (proto == ETH_P_IPV6) {
+		info->family = AF_INET6;
 		err = parse_ipv6(f + off, len - off, info, &l4, &l4_len);
-	else
+	} else {
 		err = P2PKP_FRAME_NOT_IP;
+	}
 	if (err)
 		return err;
 	return parse_udp(l4, l4_len, info);

@@ -94,7 +94,7 @@ enum p2pkp_frame_err {
 
 /* What p2pkp_frame_parse() found; addresses and ports are those on the wire. */
 struct p2pkp_frame_info {
-	int family; /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 as the EtherType says, even on error; else 0 */
 	union p2pkp_inaddr src, dst;
 	__u16 sport, dport; /* host order */
 	__u16 vlan_id;	    /* outermost VLAN ID, 0 if untagged */

@@ -29,7 +29,7 @@ struct sock_transport {
 	struct p2pkp_transport base;
 	struct p2pkp_udp udp;
 	struct p2pkp_bufpool tx;
-	__u32 tx_cap;	/* tx_get()'s cap: the MTU's payload for opts.family */
+	__u32 tx_cap;	/* tx_get()'s cap: the MTU's payload for opts.family (IPv6's for either) */
 	__u32 npending; /* queued by tx_put, not yet sent */
 	struct mmsghdr *pending;
 	struct iovec *pending_iov;

@@ -28,8 +28,8 @@ int p2pkp_transport_open(const struct p2pkp_transport_opts *opts, struct p2pkp_t
 	int err;
 
 	*out = NULL;
-	if (opts->family != AF_INET && opts->family != AF_INET6) {
-		pr_warn("%s: address family must be IPv4 or IPv6\n", dev_label(opts));
+	if (opts->family != AF_INET && opts->family != AF_INET6 && opts->family != AF_UNSPEC) {
+		pr_warn("%s: address family must be IPv4, IPv6 or either\n", dev_label(opts));
 		return -EAFNOSUPPORT;
 	}
 	if (opts->backend != P2PKP_BACKEND_SOCKET) {

@@ -48,7 +48,12 @@ extern const struct p2pkp_enum_val p2pkp_backend_vals[];
 struct p2pkp_transport_opts {
 	const char *ifname; /* device; required for AF_XDP */
 	__u16 port;	    /* local UDP port, host order (0: any, sender side) */
-	int family;	    /* AF_INET or AF_INET6: which local address to use */
+	/*
+	 * AF_INET or AF_INET6: which local address to use and whose payloads
+	 * AF_XDP frames align; AF_UNSPEC (a receiver): either family, on a
+	 * dual-stack socket, IPv4 address and alignment first.
+	 */
+	int family;
 	enum p2pkp_backend backend;
 	__u32 frames;	    /* UMEM frames / socket buffers (0: default) */
 	bool load_steering; /* AF_XDP: load the steering program if absent */
@@ -61,9 +66,15 @@ struct p2pkp_transport_stats {
 	__u64 tx_msgs, tx_bytes;
 	__u64 tx_kicks;	  /* system calls made to transmit */
 	__u64 rx_wakeups; /* system calls made to wait for or fetch RX */
-	__u64 rx_dropped; /* not P2PKP-shaped, bad checksum, or ring overflow */
-	__u64 tx_no_buf;  /* tx_get() found nothing free */
-	__u64 rx_copied;  /* AF_XDP: misaligned payloads copied out of the frame */
+	/*
+	 * Lost for want of room (RX ring full, fill ring empty: the kernel's
+	 * counts), what REPORT sends as RX_DROPS; not the refused frames below,
+	 * which say nothing about keeping up.
+	 */
+	__u64 rx_dropped;
+	__u64 rx_refused;   /* not P2PKP-shaped, bad checksum, truncated */
+	__u64 tx_no_buf;    /* tx_get() found nothing free */
+	__u64 rx_realigned; /* AF_XDP: payloads moved to 8-byte alignment in their frame */
 };
 
 struct p2pkp_transport;

@@ -29,8 +29,14 @@ int p2pkp_transport_init_base(struct p2pkp_transport *t, const struct p2pkp_tran
 			return err;
 		}
 	}
-	t->local.family = opts->family;
-	if (!p2pkp_dev_addr(t->opts.ifname, opts->family, &t->local.ip))
-		memset(&t->local.ip, 0, sizeof(t->local.ip));
+	/* Either family: the device's IPv4 address, else its IPv6 one. */
+	t->local.family = opts->family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (p2pkp_dev_addr(t->opts.ifname, t->local.family, &t->local.ip))
+		return 0;
+	if (opts->family == AF_UNSPEC && p2pkp_dev_addr(t->opts.ifname, AF_INET6, &t->local.ip)) {
+		t->local.family = AF_INET6;
+		return 0;
+	}
+	memset(&t->local.ip, 0, sizeof(t->local.ip));
 	return 0;
 }

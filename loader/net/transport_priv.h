@@ -43,10 +43,10 @@ struct p2pkp_transport {
 	struct p2pkp_transport_stats stats;
 };
 
-/* Bytes of IP + UDP header for family (28 or 48). */
+/* Bytes of IP + UDP header for family: 28, or 48 for IPv6 and for either (AF_UNSPEC). */
 static inline __u32 p2pkp_ip_udp_hlen(int family)
 {
-	return family == AF_INET6 ? 48 : 28;
+	return family == AF_INET ? 28 : 48;
 }
 
 /* Largest UDP payload a device MTU allows for family; 0 if the MTU is too small. */

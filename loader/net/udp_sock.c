@@ -70,8 +70,13 @@ int p2pkp_udp_open(struct p2pkp_udp *u, int family, __u16 port, __u32 rx_bufs, _
 	int err;
 
 	memset(u, 0, sizeof(*u));
-	u->family = family;
-	u->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	/* Either family: one dual-stack socket, or IPv4 alone on a kernel without IPv6. */
+	u->family = family == AF_UNSPEC ? AF_INET6 : family;
+	u->fd = socket(u->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	if (u->fd < 0 && family == AF_UNSPEC && errno == EAFNOSUPPORT) {
+		u->family = AF_INET;
+		u->fd = socket(u->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	}
 	if (u->fd < 0) {
 		err = -errno;
 		snprintf(why, whylen, "cannot create a UDP socket: %s", strerror(-err));
@@ -158,7 +163,7 @@ int p2pkp_udp_recv(struct p2pkp_udp *u, struct p2pkp_rx_msg *msgs, __u32 max,
 
 		/* Truncated or runt datagrams cannot be P2PKP messages. */
 		if ((h->msg_flags & MSG_TRUNC) || u->msgs[i].msg_len < P2PKP_HDR_LEN) {
-			st->rx_dropped++;
+			st->rx_refused++;
 			p2pkp_bufpool_put(&u->rx, u->idx[i]);
 			continue;
 		}

@@ -10,10 +10,12 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/if_xdp.h>
 #include <linux/types.h>
 #include <xdp/xsk.h>
 
 #include "netpath.h"
+#include "p2pkp_shared.h"
 #include "transport_priv.h"
 #include "udp_sock.h"
 
@@ -36,6 +38,8 @@ struct xsk_queue {
 	struct xsk_ring_prod tx;
 	__u32 nstash; /* frames waiting to go back to the fill ring */
 	__u64 *stash;
+	struct p2pkp_rx_stats *counts; /* its rx_stats entry, or its part of own_counts */
+	struct xdp_statistics kseen;   /* the kernel's counters as last added to counts */
 };
 
 struct path_entry {
@@ -48,7 +52,7 @@ struct path_entry {
 
 struct xsk_transport {
 	struct p2pkp_transport base;
-	struct p2pkp_udp udp; /* slow path, and scratch buffers for misaligned payloads */
+	struct p2pkp_udp udp; /* slow path: what the steering program passed to the stack */
 	struct xsk_queue *q;
 	__u32 nq;
 	__u32 rx_frames, tx_frames; /* per queue; TX frames only on q[0] */
@@ -57,6 +61,9 @@ struct xsk_transport {
 	bool steer_attached;
 	bool veth; /* checksums of local senders may be left to an offload that never runs */
 	__u64 sock_checked_ns; /* when the UDP socket was last asked */
+	__u64 kstats_ns;       /* when the kernel's counters were last added to counts */
+	/* The steering program's rx_stats, mapped (NULL without); own_counts stand in. */
+	struct p2pkp_rx_stats *rx_map, *own_counts;
 	__u32 next_q;
 	struct pollfd *pfds;
 
@@ -89,6 +96,8 @@ void p2pkp_xsk_refill(struct xsk_transport *x, struct xsk_queue *q);
 void p2pkp_xsk_drain_tx(struct xsk_transport *x);
 /* Say, at debug level, what the kernel dropped on each queue. */
 void p2pkp_xsk_log_drops(const struct xsk_transport *x);
+/* Adds what the kernel dropped since the last call to each queue's counts. */
+void p2pkp_xsk_count_kernel_drops(struct xsk_transport *x);
 
 /* xsk_setup.c */
 void p2pkp_xsk_close(struct p2pkp_transport *t);

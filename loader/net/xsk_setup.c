@@ -109,13 +109,16 @@ static int pick_queues(struct xsk_transport *x, char *why, size_t whylen)
 	}
 	x->nq = x->base.opts.queue >= 0 ? 1 : n;
 	x->q = calloc(x->nq, sizeof(*x->q));
-	if (!x->q) {
+	x->own_counts = calloc(x->nq, sizeof(*x->own_counts));
+	if (!x->q || !x->own_counts) {
+		x->nq = 0; /* xsk_free() walks nq queues */
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < x->nq; i++) {
 		x->q[i].qid = x->base.opts.queue >= 0 ? (__u32)x->base.opts.queue : i;
 		x->q[i].fd = -1;
+		x->q[i].counts = &x->own_counts[i];
 	}
 	return 0;
 }
@@ -261,12 +264,34 @@ static int map_sockets(struct xsk_transport *x, const struct p2pkp_steer_info *i
 	return 0;
 }
 
+/*
+ * Count into the steering program's rx_stats, so `status` sees what the
+ * sockets refused; without the mapping the counts stay ours alone.
+ */
+static void map_counts(struct xsk_transport *x, const struct p2pkp_steer_info *info)
+{
+	__u32 i;
+	int err;
+
+	x->rx_map = p2pkp_steer_map_rx_stats(info, &err);
+	if (!x->rx_map) {
+		pr_debug("%s: cannot map the socket counters: %s\n", x->base.ifname,
+			 strerror(-err));
+		return;
+	}
+	for (i = 0; i < x->nq; i++)
+		x->q[i].counts = &x->rx_map[x->q[i].qid];
+}
+
 static void xsk_free(struct xsk_transport *x)
 {
 	__u32 i;
 
+	p2pkp_xsk_count_kernel_drops(x);
 	for (i = 0; i < x->nq; i++)
 		queue_close(&x->q[i]);
+	p2pkp_steer_unmap_rx_stats(x->rx_map);
+	free(x->own_counts);
 	if (x->steer_attached)
 		p2pkp_steer_unload(x->base.ifname);
 	p2pkp_udp_close(&x->udp);
@@ -298,6 +323,7 @@ static __u32 pow2_floor(__u32 v)
 static void size_frames(struct xsk_transport *x)
 {
 	__u32 frames = x->base.opts.frames;
+	int layout;
 
 	if (frames && frames < XSK_MIN_FRAMES)
 		frames = XSK_MIN_FRAMES;
@@ -306,9 +332,12 @@ static void size_frames(struct xsk_transport *x)
 	/* Ring sizes must be powers of two; each ring is as large as its frame set. */
 	x->rx_frames = frames ? pow2_floor(frames / 2) : XSK_DEFAULT_RX_FRAMES;
 	x->tx_frames = frames ? x->rx_frames : XSK_DEFAULT_TX_FRAMES;
-	/* Headers of our family end on an 8-byte boundary, so payloads land aligned. */
-	x->rx_headroom =
-		(8 - (XSK_PACKET_HEADROOM + p2pkp_frame_hdr_len(x->base.opts.family)) % 8) % 8;
+	/*
+	 * Headers of our family (IPv4 for either) end on an 8-byte boundary, so
+	 * payloads land aligned; the other family's are moved (rx_realign()).
+	 */
+	layout = x->base.opts.family == AF_INET6 ? AF_INET6 : AF_INET;
+	x->rx_headroom = (8 - (XSK_PACKET_HEADROOM + p2pkp_frame_hdr_len(layout)) % 8) % 8;
 }
 
 static int setup_tx(struct xsk_transport *x, char *why, size_t whylen)
@@ -382,6 +411,7 @@ int p2pkp_xsk_open(const struct p2pkp_transport_opts *opts, struct p2pkp_transpo
 			goto err_close_info;
 	}
 	if (steering) {
+		map_counts(x, &info);
 		err = map_sockets(x, &info, why, whylen);
 		if (err)
 			goto err_close_info;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -26,6 +27,7 @@
 static const struct p2pkp_map_slot steer_maps[] = {
 	{P2PKP_XSKS_MAP_NAME, offsetof(struct p2pkp_steer_info, xsks_fd)},
 	{P2PKP_STATS_MAP_NAME, offsetof(struct p2pkp_steer_info, stats_fd)},
+	{P2PKP_RX_MAP_NAME, offsetof(struct p2pkp_steer_info, rx_fd)},
 	{".rodata", offsetof(struct p2pkp_steer_info, cfg_fd)},
 	{NULL, 0},
 };
@@ -66,6 +68,18 @@ int p2pkp_steer_find(const char *ifname, struct p2pkp_steer_info *info)
 	return err;
 }
 
+/* Counter structs are all __u64 (p2pkp_shared.h): add them field by field. */
+static void add_u64s(void *sum, const void *add, size_t len)
+{
+	__u64 *s = sum, v;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*s); i++) {
+		memcpy(&v, (const char *)add + i * sizeof(v), sizeof(v));
+		s[i] += v;
+	}
+}
+
 int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_steer_stats *sum)
 {
 	int ncpus = libbpf_num_possible_cpus(), i;
@@ -83,17 +97,55 @@ int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_ste
 		goto out_free;
 	}
 	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < ncpus; i++) {
-		sum->steered += percpu[i].steered;
-		sum->passed += percpu[i].passed;
-		sum->too_short += percpu[i].too_short;
-		sum->fragments += percpu[i].fragments;
-		sum->no_socket += percpu[i].no_socket;
-		sum->malformed += percpu[i].malformed;
-	}
+	for (i = 0; i < ncpus; i++)
+		add_u64s(sum, &percpu[i], sizeof(*sum));
 out_free:
 	free(percpu);
 	return err;
+}
+
+/* The rx_stats entries, as the kernel lays out an mmapable array: whole pages. */
+static size_t rx_stats_len(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = sizeof(struct p2pkp_rx_stats) * P2PKP_MAX_QUEUES;
+
+	return (len + page - 1) / page * page;
+}
+
+int p2pkp_steer_read_rx_stats(const struct p2pkp_steer_info *info, struct p2pkp_rx_stats *sum,
+			      __u64 *no_socket)
+{
+	struct p2pkp_rx_stats q;
+	__u32 key;
+
+	memset(sum, 0, sizeof(*sum));
+	for (key = 0; key < P2PKP_MAX_QUEUES; key++) {
+		if (bpf_map_lookup_elem(info->rx_fd, &key, &q))
+			return -errno;
+		add_u64s(sum, &q, sizeof(*sum));
+		if (no_socket)
+			no_socket[key] = q.no_socket;
+	}
+	return 0;
+}
+
+struct p2pkp_rx_stats *p2pkp_steer_map_rx_stats(const struct p2pkp_steer_info *info, int *err)
+{
+	void *m = mmap(NULL, rx_stats_len(), PROT_READ | PROT_WRITE, MAP_SHARED, info->rx_fd, 0);
+
+	if (m == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	*err = 0;
+	return m;
+}
+
+void p2pkp_steer_unmap_rx_stats(struct p2pkp_rx_stats *rx)
+{
+	if (rx)
+		munmap(rx, rx_stats_len());
 }
 
 /* --- pins ------------------------------------------------------------------- */
@@ -124,7 +176,8 @@ static int pin_dir(const char *ifname, char *buf, size_t len)
 	return 0;
 }
 
-static const char *const pin_names[] = {P2PKP_XSKS_MAP_NAME, P2PKP_STATS_MAP_NAME, "config"};
+static const char *const pin_names[] = {P2PKP_XSKS_MAP_NAME, P2PKP_STATS_MAP_NAME,
+					P2PKP_RX_MAP_NAME, "config"};
 
 static int pin_one(const char *dir, const char *name, int fd)
 {
@@ -142,7 +195,7 @@ static int pin_one(const char *dir, const char *name, int fd)
 
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info)
 {
-	int fds[] = {info->xsks_fd, info->stats_fd, info->cfg_fd};
+	int fds[] = {info->xsks_fd, info->stats_fd, info->rx_fd, info->cfg_fd};
 	char dir[PATH_MAX];
 	size_t i;
 	int err;

@@ -26,6 +26,7 @@ struct p2pkp_steer_info {
 	struct p2pkp_steer_cfg cfg;
 	int xsks_fd;
 	int stats_fd;
+	int rx_fd;
 	int cfg_fd;
 };
 
@@ -44,6 +45,18 @@ int p2pkp_steer_find(const char *ifname, struct p2pkp_steer_info *info);
 void p2pkp_steer_info_close(struct p2pkp_steer_info *info);
 /* Sum the per-CPU counters. */
 int p2pkp_steer_read_stats(const struct p2pkp_steer_info *info, struct p2pkp_steer_stats *sum);
+/*
+ * Sum the AF_XDP sockets' counters over every RX queue; with no_socket
+ * (P2PKP_MAX_QUEUES entries), also each queue's no_socket count.
+ */
+int p2pkp_steer_read_rx_stats(const struct p2pkp_steer_info *info, struct p2pkp_rx_stats *sum,
+			      __u64 *no_socket);
+/*
+ * Map the rx_stats entries (P2PKP_MAX_QUEUES of them) for writing; NULL and
+ * -errno in *err if the kernel refuses. The mapping outlives info.
+ */
+struct p2pkp_rx_stats *p2pkp_steer_map_rx_stats(const struct p2pkp_steer_info *info, int *err);
+void p2pkp_steer_unmap_rx_stats(struct p2pkp_rx_stats *rx);
 /* Pin the maps under P2PKP_PIN_ROOT/<dev>/, mounting bpffs when needed. */
 int p2pkp_steer_pin(const struct p2pkp_steer_info *info);
 

@@ -3,7 +3,8 @@
  * Packet in, verdict and counter out: the steering program run through
  * BPF_PROG_TEST_RUN over a fixture table (katran style). Each case builds one
  * frame, runs it, and checks the verdict and that exactly the expected
- * counter moved by one.
+ * counter of the expected family moved by one (and, for no_socket, the
+ * queue's count in rx_stats).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +42,18 @@ enum counter {
 	C_FRAGMENTS,
 	C_NO_SOCKET,
 	C_MALFORMED,
+	N_COUNTERS,
+};
+
+static const char *const counter_names[N_COUNTERS] = {
+	"steered", "passed", "too_short", "fragments", "no_socket", "malformed",
+};
+static const char *const fam_names[P2PKP_NFAMS] = {"ipv4", "ipv6", "other"};
+
+/* Every counter of every family, and rx_stats' no_socket of queue 0. */
+struct counts {
+	__u64 c[P2PKP_NFAMS][N_COUNTERS];
+	__u64 queue0_no_socket;
 };
 
 /* One fixture: how to build the frame, and what the program must do with it. */
@@ -61,8 +74,10 @@ struct steer_case {
 	int ip_len_delta;    /* added to the true IP total/payload length */
 	int truncate;	     /* cut the frame to this many bytes when non-zero */
 	int pad;	     /* link-layer padding after the IP datagram */
+	__u16 ethertype;     /* override the innermost EtherType when non-zero */
 	__u32 want_action;
 	enum counter want;
+	bool want_other; /* counted under "other", not under l3's family */
 };
 
 static const struct steer_case cases[] = {
@@ -119,10 +134,12 @@ static const struct steer_case cases[] = {
 	{"QinQ 802.1ad + 802.1Q", L3_IPV4, .vlan_tags = 2, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_NO_SOCKET},
 	{"three vlan tags are not parsed", L3_IPV4, .vlan_tags = 3, .payload = 64,
-	 .want_action = XDP_PASS, .want = C_PASSED},
+	 .want_action = XDP_PASS, .want = C_PASSED, .want_other = true},
 	{"truncated vlan tag", L3_IPV4, .vlan_tags = 1, .payload = 64, .truncate = 16,
-	 .want_action = XDP_PASS, .want = C_MALFORMED},
-	{"arp", L3_ARP, .want_action = XDP_PASS, .want = C_PASSED},
+	 .want_action = XDP_PASS, .want = C_MALFORMED, .want_other = true},
+	{"arp", L3_ARP, .want_action = XDP_PASS, .want = C_PASSED, .want_other = true},
+	{"802.1Q-tagged arp", L3_ARP, .vlan_tags = 1, .want_action = XDP_PASS, .want = C_PASSED,
+	 .want_other = true},
 	{"ipv6 p2pkp datagram", L3_IPV6, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_NO_SOCKET},
 	{"ipv6 runt p2pkp header", L3_IPV6, .payload = 8, .want_action = XDP_PASS,
@@ -157,6 +174,33 @@ static const struct steer_case cases[] = {
 	 .truncate = 14 + 40 + 1, .want_action = XDP_PASS, .want = C_MALFORMED},
 	{"ipv6 in QinQ", L3_IPV6, .vlan_tags = 2, .payload = 64, .want_action = XDP_PASS,
 	 .want = C_NO_SOCKET},
+	/* Each IPv6 reason under the IPv6 family, as its IPv4 twin above is under IPv4. */
+	{"ipv6 exact header length", L3_IPV6, .payload = 16, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"ipv6 empty udp payload", L3_IPV6, .payload = 0, .want_action = XDP_PASS,
+	 .want = C_TOO_SHORT},
+	{"ipv6 udp length hides payload", L3_IPV6, .payload = 64, .udp_len_delta = -60,
+	 .want_action = XDP_PASS, .want = C_TOO_SHORT},
+	{"ipv6 udp length below 8", L3_IPV6, .payload = 64, .udp_len_delta = -70,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 ethernet padding allowed", L3_IPV6, .payload = 16, .pad = 20,
+	 .want_action = XDP_PASS, .want = C_NO_SOCKET},
+	{"ipv6 ethernet header only", L3_IPV6, .payload = 64, .truncate = 14,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 truncated udp header", L3_IPV6, .payload = 0, .truncate = 14 + 40 + 4,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 truncated p2pkp payload", L3_IPV6, .payload = 64, .truncate = 14 + 40 + 8 + 10,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv6 icmpv6 (neighbour discovery)", L3_IPV6, .l4_proto = IPPROTO_ICMPV6, .payload = 24,
+	 .want_action = XDP_PASS, .want = C_PASSED},
+	{"ipv6 in 802.1Q", L3_IPV6, .vlan_tags = 1, .payload = 64, .want_action = XDP_PASS,
+	 .want = C_NO_SOCKET},
+	{"truncated vlan tag before ipv6", L3_IPV6, .vlan_tags = 1, .payload = 64, .truncate = 16,
+	 .want_action = XDP_PASS, .want = C_MALFORMED, .want_other = true},
+	{"ipv6 version nibble under the ipv4 ethertype", L3_IPV6, .ethertype = ETH_P_IP,
+	 .payload = 64, .want_action = XDP_PASS, .want = C_MALFORMED},
+	{"ipv4 under the ipv6 ethertype", L3_IPV4, .ethertype = ETH_P_IPV6, .payload = 64,
+	 .want_action = XDP_PASS, .want = C_MALFORMED},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
@@ -212,8 +256,22 @@ static void build_frame(struct frame *f, const struct steer_case *c)
 	else
 		put_zeros(f, 28); /* an ARP body */
 	put_zeros(f, (size_t)c->pad);
+	if (c->ethertype) /* the innermost EtherType ends where the IP header starts */
+		set_be16(f->b, f->l3_off - 2, c->ethertype);
 	if (c->truncate)
 		f->len = (size_t)c->truncate;
+}
+
+/* The family the case's packet must be counted under. */
+static int case_fam(const struct steer_case *c)
+{
+	__u16 type = c->ethertype;
+
+	if (c->want_other)
+		return P2PKP_FAM_OTHER;
+	if (!type)
+		return c->l3 == L3_IPV6 ? P2PKP_FAM_IPV6 : P2PKP_FAM_IPV4;
+	return type == ETH_P_IPV6 ? P2PKP_FAM_IPV6 : P2PKP_FAM_IPV4;
 }
 
 /* --- running --------------------------------------------------------------- */
@@ -244,26 +302,55 @@ static int teardown_skel(void **state)
 	return 0;
 }
 
-static void read_counters(__u64 out[6])
+static void read_counters(struct counts *out)
 {
-	int ncpus = libbpf_num_possible_cpus(), i;
+	int ncpus = libbpf_num_possible_cpus(), i, j;
 	struct p2pkp_steer_stats *percpu;
+	struct p2pkp_rx_stats q0;
 	__u32 key = 0;
 
 	assert_true(ncpus > 0);
 	percpu = calloc((size_t)ncpus, sizeof(*percpu));
 	assert_non_null(percpu);
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.stats), &key, percpu), 0);
-	memset(out, 0, 6 * sizeof(__u64));
+	memset(out, 0, sizeof(*out));
 	for (i = 0; i < ncpus; i++) {
-		out[C_STEERED] += percpu[i].steered;
-		out[C_PASSED] += percpu[i].passed;
-		out[C_TOO_SHORT] += percpu[i].too_short;
-		out[C_FRAGMENTS] += percpu[i].fragments;
-		out[C_NO_SOCKET] += percpu[i].no_socket;
-		out[C_MALFORMED] += percpu[i].malformed;
+		for (j = 0; j < P2PKP_NFAMS; j++) {
+			const struct p2pkp_steer_verdicts *v = &percpu[i].fam[j];
+
+			out->c[j][C_STEERED] += v->steered;
+			out->c[j][C_PASSED] += v->passed;
+			out->c[j][C_TOO_SHORT] += v->too_short;
+			out->c[j][C_FRAGMENTS] += v->fragments;
+			out->c[j][C_NO_SOCKET] += v->no_socket;
+			out->c[j][C_MALFORMED] += v->malformed;
+		}
 	}
 	free(percpu);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.rx_stats), &key, &q0), 0);
+	out->queue0_no_socket = q0.no_socket;
+}
+
+/* Exactly one counter, want of family fam, moved by one; and queue 0's no_socket with it. */
+static void check_moved(const char *name, const struct counts *before, const struct counts *after,
+			int fam, enum counter want)
+{
+	int i, j;
+
+	for (j = 0; j < P2PKP_NFAMS; j++) {
+		for (i = 0; i < N_COUNTERS; i++) {
+			__u64 expect = before->c[j][i] + (j == fam && i == (int)want ? 1 : 0);
+
+			if (after->c[j][i] != expect)
+				fail_msg("%s: %s %s is %llu, expected %llu", name, fam_names[j],
+					 counter_names[i], (unsigned long long)after->c[j][i],
+					 (unsigned long long)expect);
+		}
+	}
+	if (after->queue0_no_socket != before->queue0_no_socket + (want == C_NO_SOCKET))
+		fail_msg("%s: queue 0 no_socket is %llu, expected %llu", name,
+			 (unsigned long long)after->queue0_no_socket,
+			 (unsigned long long)(before->queue0_no_socket + (want == C_NO_SOCKET)));
 }
 
 static __u32 run_frame(const struct frame *f)
@@ -279,21 +366,14 @@ static __u32 run_frame(const struct frame *f)
 static void run_case(void **state)
 {
 	const struct steer_case *c = *state;
-	__u64 before[6], after[6];
+	struct counts before, after;
 	struct frame f;
-	int i;
 
 	build_frame(&f, c);
-	read_counters(before);
+	read_counters(&before);
 	assert_int_equal(run_frame(&f), c->want_action);
-	read_counters(after);
-	for (i = 0; i < 6; i++) {
-		__u64 want = before[i] + (i == (int)c->want ? 1 : 0);
-
-		if (after[i] != want)
-			fail_msg("%s: counter %d is %llu, expected %llu", c->name, i,
-				 (unsigned long long)after[i], (unsigned long long)want);
-	}
+	read_counters(&after);
+	check_moved(c->name, &before, &after, case_fam(c), c->want);
 }
 
 /* With a socket bound on queue 0, the same datagram is redirected and counted steered. */
@@ -313,7 +393,10 @@ static int bring_up_lo(void)
 
 static void steered_with_socket(void **state)
 {
-	static const struct steer_case c = {"bound", L3_IPV4, .payload = 64};
+	static const struct steer_case cs[] = {
+		{"bound, ipv4", L3_IPV4, .payload = 64},
+		{"bound, ipv6", L3_IPV6, .payload = 64},
+	};
 	struct xsk_socket_config xcfg = {
 		.rx_size = 64,
 		.tx_size = 64,
@@ -324,7 +407,7 @@ static void steered_with_socket(void **state)
 	struct xsk_ring_cons comp, rx;
 	struct xsk_socket *xsk = NULL;
 	struct xsk_umem *umem = NULL;
-	__u64 before[6], after[6];
+	struct counts before, after;
 	struct xsk_umem_config ucfg = {.fill_size = 64, .comp_size = 64, .frame_size = 4096};
 	void *area = NULL;
 	__u32 key = 0;
@@ -344,12 +427,13 @@ static void steered_with_socket(void **state)
 	fd = xsk_socket__fd(xsk);
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.xsks), &key, &fd, 0), 0);
 
-	build_frame(&f, &c);
-	read_counters(before);
-	assert_int_equal(run_frame(&f), XDP_REDIRECT);
-	read_counters(after);
-	assert_int_equal(after[C_STEERED], before[C_STEERED] + 1);
-	assert_int_equal(after[C_NO_SOCKET], before[C_NO_SOCKET]);
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		build_frame(&f, &cs[i]);
+		read_counters(&before);
+		assert_int_equal(run_frame(&f), XDP_REDIRECT);
+		read_counters(&after);
+		check_moved(cs[i].name, &before, &after, case_fam(&cs[i]), C_STEERED);
+	}
 
 	bpf_map_delete_elem(bpf_map__fd(fx.skel->maps.xsks), &key);
 	xsk_socket__delete(xsk);
@@ -374,6 +458,6 @@ int main(void)
 		tests[i].name = cases[i].name;
 	}
 	tests[N_CASES] = (struct CMUnitTest)cmocka_unit_test(steered_with_socket);
-	tests[N_CASES].name = "ipv4 p2pkp datagram with a bound AF_XDP socket";
+	tests[N_CASES].name = "ipv4 and ipv6 p2pkp datagrams with a bound AF_XDP socket";
 	return _cmocka_run_group_tests("steer_prog", tests, N_CASES + 1, setup_skel, teardown_skel);
 }

@@ -41,6 +41,19 @@ test_status_json() {
 	[ "$(echo "$js" | jq -r .prog_id)" -gt 0 ] || fail "no program id: $js"
 	for c in steered passed too_short fragments no_socket malformed; do
 		[ "$(counter "$js" $c)" -ge 0 ] || fail "counter $c missing: $js"
+		for fam in ipv4 ipv6 other; do
+			[ "$(counter "$js" "$fam.$c")" -ge 0 ] || fail "counter $fam.$c missing: $js"
+		done
+	done
+	for fam in ipv4 ipv6 other; do
+		for c in accepted realigned malformed bad_csum fragments wrong_port too_short; do
+			[ "$(echo "$js" | jq -r ".sockets.$fam.$c")" -ge 0 ] ||
+				fail "socket counter $fam.$c missing: $js"
+		done
+	done
+	for c in dropped ring_full fill_empty invalid; do
+		[ "$(echo "$js" | jq -r ".sockets.kernel.$c")" -ge 0 ] ||
+			fail "kernel counter $c missing: $js"
 	done
 	# Without DEV, status lists every device that has the program.
 	expect_status 0 in_ns b "$P2PKP" status --json
@@ -142,6 +155,8 @@ test_other_traffic_passes() {
 
 	js=$(status_json b)
 	[ "$(counter "$js" passed)" -ge 4 ] || fail "passed counter did not move: $js"
+	[ "$(counter "$js" ipv4.passed)" -ge 2 ] || fail "IPv4 passed counter did not move: $js"
+	[ "$(counter "$js" ipv6.passed)" -ge 2 ] || fail "IPv6 passed counter did not move: $js"
 	assert_eq "$(counter "$js" steered)" 0 "steered"
 }
 
@@ -159,6 +174,8 @@ test_p2pkp_without_socket_passes() {
 	assert_eq "$(cat "$dir/udp.out")" "0123456789abcdef-p2pkp" "datagram"
 	js=$(status_json b)
 	assert_eq "$(counter "$js" no_socket)" 1 "no_socket"
+	assert_eq "$(counter "$js" ipv4.no_socket)" 1 "IPv4 no_socket"
+	assert_eq "$(echo "$js" | jq -r '.sockets.no_socket_by_queue."0"')" 1 "no_socket of queue 0"
 	# A runt datagram to the port is counted too_short. nc's status is not the
 	# check (the stack's port-unreachable may fail it); the counter below is.
 	printf 'short' | in_ns a timeout "$(scaled 5)" nc -u -w 1 10.77.0.2 7471 || true

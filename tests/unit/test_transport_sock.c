@@ -126,7 +126,8 @@ static void recv_batch(struct p2pkp_transport *t, __u32 n, const struct p2pkp_ad
 	p2pkp_rx_release(t, msgs, got);
 }
 
-static void roundtrip(int family)
+/* family's messages to a receiver opened for rx_family (AF_UNSPEC: either). */
+static void roundtrip(int rx_family, int family)
 {
 	struct p2pkp_transport *rx, *tx;
 	struct p2pkp_transport_stats st;
@@ -135,7 +136,7 @@ static void roundtrip(int family)
 
 	if (!netns_ok)
 		skip();
-	rx = open_sock(family, PORT);
+	rx = open_sock(rx_family, PORT);
 	tx = open_sock(family, 0);
 	loopback(family, &to, PORT);
 	p2pkp_transport_local(tx, &from);
@@ -161,12 +162,23 @@ static void roundtrip(int family)
 
 static void test_roundtrip_v4(void **state)
 {
-	roundtrip(AF_INET);
+	roundtrip(AF_INET, AF_INET);
 }
 
 static void test_roundtrip_v6(void **state)
 {
-	roundtrip(AF_INET6);
+	roundtrip(AF_INET6, AF_INET6);
+}
+
+/* A receiver of either family (recv without --from) takes IPv4 and IPv6 senders alike. */
+static void test_either_family_takes_v4(void **state)
+{
+	roundtrip(AF_UNSPEC, AF_INET);
+}
+
+static void test_either_family_takes_v6(void **state)
+{
+	roundtrip(AF_UNSPEC, AF_INET6);
 }
 
 static void test_rx_timeout_empty(void **state)
@@ -299,10 +311,15 @@ static void test_addr_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_v4),	 cmocka_unit_test(test_roundtrip_v6),
-		cmocka_unit_test(test_rx_timeout_empty), cmocka_unit_test(test_tx_exhaustion),
-		cmocka_unit_test(test_port_in_use),	 cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_roundtrip_v4),
+		cmocka_unit_test(test_roundtrip_v6),
+		cmocka_unit_test(test_rx_timeout_empty),
+		cmocka_unit_test(test_tx_exhaustion),
+		cmocka_unit_test(test_port_in_use),
+		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_addr_equal),
+		cmocka_unit_test(test_either_family_takes_v4),
+		cmocka_unit_test(test_either_family_takes_v6),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

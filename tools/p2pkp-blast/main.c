@@ -59,12 +59,12 @@ static void print_stats_json(const struct p2pkp_transport_stats *st)
 {
 	printf("\"stats\":{\"rx_msgs\":%llu,\"rx_bytes\":%llu,\"tx_msgs\":%llu,\"tx_bytes\":%llu,"
 	       "\"tx_kicks\":%llu,\"rx_wakeups\":%llu,\"rx_dropped\":%llu,\"tx_no_buf\":%llu,"
-	       "\"rx_copied\":%llu}",
+	       "\"rx_realigned\":%llu,\"rx_refused\":%llu}",
 	       (unsigned long long)st->rx_msgs, (unsigned long long)st->rx_bytes,
 	       (unsigned long long)st->tx_msgs, (unsigned long long)st->tx_bytes,
 	       (unsigned long long)st->tx_kicks, (unsigned long long)st->rx_wakeups,
 	       (unsigned long long)st->rx_dropped, (unsigned long long)st->tx_no_buf,
-	       (unsigned long long)st->rx_copied);
+	       (unsigned long long)st->rx_realigned, (unsigned long long)st->rx_refused);
 }
 
 /* --- recv ------------------------------------------------------------------------ */

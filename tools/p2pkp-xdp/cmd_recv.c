@@ -156,13 +156,15 @@ static void print_json(const struct p2pkp_recv_result *r, int status)
 	printf("{\"result\":\"%s\",\"backend\":\"%s\",\"sessions\":%u,\"seconds\":%.3f,"
 	       "\"files_ok\":%u,\"files_failed\":%u,\"bytes_written\":%llu,\"writes\":%llu,"
 	       "\"payloads_per_write\":%.1f,\"duplicates\":%llu,\"bad_msgs\":%llu,"
-	       "\"bad_sums\":%llu,\"auth_failed\":%llu,\"rx_msgs\":%llu,\"rx_dropped\":%llu}\n",
+	       "\"bad_sums\":%llu,\"auth_failed\":%llu,\"rx_msgs\":%llu,\"rx_dropped\":%llu,"
+	       "\"rx_refused\":%llu}\n",
 	       status ? "failed" : "ok", r->backend, r->sessions, r->seconds, r->files_ok,
 	       r->files_failed, (unsigned long long)r->bytes_written, (unsigned long long)r->writes,
 	       r->writes ? (double)r->tstats.rx_msgs / (double)r->writes : 0,
 	       (unsigned long long)r->duplicates, (unsigned long long)r->bad_msgs,
 	       (unsigned long long)r->bad_sums, (unsigned long long)r->auth_failed,
-	       (unsigned long long)r->tstats.rx_msgs, (unsigned long long)r->tstats.rx_dropped);
+	       (unsigned long long)r->tstats.rx_msgs, (unsigned long long)r->tstats.rx_dropped,
+	       (unsigned long long)r->tstats.rx_refused);
 }
 
 int cmd_recv(int argc, char **argv)

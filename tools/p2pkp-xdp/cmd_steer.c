@@ -169,53 +169,158 @@ static const struct p2pkp_cmd status_cmd = {
 	.opts = status_opts,
 };
 
+/* A counter: its name in the output and where it sits in its struct. */
 struct counter_field {
 	const char *name;
 	size_t offset;
 };
 
-static const struct counter_field counter_fields[] = {
-	{"steered", offsetof(struct p2pkp_steer_stats, steered)},
-	{"passed", offsetof(struct p2pkp_steer_stats, passed)},
-	{"too_short", offsetof(struct p2pkp_steer_stats, too_short)},
-	{"fragments", offsetof(struct p2pkp_steer_stats, fragments)},
-	{"no_socket", offsetof(struct p2pkp_steer_stats, no_socket)},
-	{"malformed", offsetof(struct p2pkp_steer_stats, malformed)},
+#define VERDICT(f)                                                                                 \
+	{                                                                                          \
+#f, offsetof(struct p2pkp_steer_verdicts, f)                                       \
+	}
+#define RX_VERDICT(f)                                                                              \
+	{                                                                                          \
+#f, offsetof(struct p2pkp_rx_verdicts, f)                                          \
+	}
+
+static const struct counter_field steer_fields[] = {
+	VERDICT(steered),   VERDICT(passed),	VERDICT(too_short),
+	VERDICT(fragments), VERDICT(no_socket), VERDICT(malformed),
 };
 
-#define N_COUNTERS (sizeof(counter_fields) / sizeof(counter_fields[0]))
+static const struct counter_field rx_fields[] = {
+	RX_VERDICT(accepted),  RX_VERDICT(realigned),  RX_VERDICT(malformed), RX_VERDICT(bad_csum),
+	RX_VERDICT(fragments), RX_VERDICT(wrong_port), RX_VERDICT(too_short),
+};
 
-static __u64 counter_value(const struct p2pkp_steer_stats *s, const struct counter_field *f)
+static const struct counter_field kernel_fields[] = {
+	{"dropped", offsetof(struct p2pkp_rx_stats, kernel_dropped)},
+	{"ring_full", offsetof(struct p2pkp_rx_stats, kernel_ring_full)},
+	{"fill_empty", offsetof(struct p2pkp_rx_stats, kernel_fill_empty)},
+	{"invalid", offsetof(struct p2pkp_rx_stats, kernel_invalid)},
+};
+
+#define N_FIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Output names of the families, in P2PKP_FAM_* order. */
+static const char *const fam_names[P2PKP_NFAMS] = {"ipv4", "ipv6", "other"};
+
+/* What status reads from a device: the program's verdicts and the sockets' counters. */
+struct status_counters {
+	struct p2pkp_steer_stats steer;
+	struct p2pkp_rx_stats rx;
+	__u64 no_socket[P2PKP_MAX_QUEUES]; /* by RX queue */
+};
+
+static __u64 field(const void *base, const struct counter_field *f)
 {
-	return *(const __u64 *)((const char *)s + f->offset);
+	__u64 v;
+
+	memcpy(&v, (const char *)base + f->offset, sizeof(v));
+	return v;
 }
 
-static void print_status_text(const struct p2pkp_steer_info *info,
-			      const struct p2pkp_steer_stats *s)
+static __u64 steer_total(const struct p2pkp_steer_stats *s, const struct counter_field *f)
+{
+	__u64 sum = 0;
+
+	for (int i = 0; i < P2PKP_NFAMS; i++)
+		sum += field(&s->fam[i], f);
+	return sum;
+}
+
+/* One table: a row per counter, a column per family (after the total, if with_total). */
+static void print_table(const char *title, const struct counter_field *fields, size_t n,
+			const void *fam0, size_t fam_size, bool with_total)
+{
+	size_t i;
+	int j;
+
+	printf("  %-11s%s", title, with_total ? "      total" : "");
+	for (j = 0; j < P2PKP_NFAMS; j++)
+		printf(" %10s", fam_names[j]);
+	printf("\n");
+	for (i = 0; i < n; i++) {
+		__u64 sum = 0;
+
+		for (j = 0; j < P2PKP_NFAMS; j++)
+			sum += field((const char *)fam0 + j * fam_size, &fields[i]);
+		printf("  %-11s", fields[i].name);
+		if (with_total)
+			printf(" %10llu", (unsigned long long)sum);
+		for (j = 0; j < P2PKP_NFAMS; j++)
+			printf(" %10llu", (unsigned long long)field(
+						  (const char *)fam0 + j * fam_size, &fields[i]));
+		printf("\n");
+	}
+}
+
+static void print_status_text(const struct p2pkp_steer_info *info, const struct status_counters *c)
 {
 	size_t i;
 
 	printf("%s: prog %u, %s mode%s, UDP port %u\n", info->ifname, info->prog.prog_id,
 	       p2pkp_mode_name(info->prog.mode), info->prog.multiprog ? " (multiprog)" : "",
 	       ntohs(info->cfg.port));
-	for (i = 0; i < N_COUNTERS; i++)
-		printf("  %-10s %llu\n", counter_fields[i].name,
-		       (unsigned long long)counter_value(s, &counter_fields[i]));
+	print_table("program", steer_fields, N_FIELDS(steer_fields), &c->steer.fam[0],
+		    sizeof(c->steer.fam[0]), true);
+	print_table("sockets", rx_fields, N_FIELDS(rx_fields), &c->rx.fam[0], sizeof(c->rx.fam[0]),
+		    false);
+	printf("  kernel    ");
+	for (i = 0; i < N_FIELDS(kernel_fields); i++)
+		printf(" %s %llu", kernel_fields[i].name,
+		       (unsigned long long)field(&c->rx, &kernel_fields[i]));
+	printf("\n");
+	for (i = 0; i < P2PKP_MAX_QUEUES; i++)
+		if (c->no_socket[i])
+			printf("  queue %zu: %llu datagrams found no socket\n", i,
+			       (unsigned long long)c->no_socket[i]);
 }
 
-static void print_status_json(const struct p2pkp_steer_info *info,
-			      const struct p2pkp_steer_stats *s)
+/* "name":value pairs of one struct, comma-separated. */
+static void print_json_fields(const struct counter_field *fields, size_t n, const void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", fields[i].name,
+		       (unsigned long long)field(base, &fields[i]));
+}
+
+static void print_status_json(const struct p2pkp_steer_info *info, const struct status_counters *c)
 {
 	size_t i;
+	int j;
+	bool first = true;
 
 	printf("{\"dev\":\"%s\",\"loaded\":true,\"prog_id\":%u,\"mode\":\"%s\","
 	       "\"multiprog\":%s,\"port\":%u,\"counters\":{",
 	       info->ifname, info->prog.prog_id, p2pkp_mode_name(info->prog.mode),
 	       info->prog.multiprog ? "true" : "false", ntohs(info->cfg.port));
-	for (i = 0; i < N_COUNTERS; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", counter_fields[i].name,
-		       (unsigned long long)counter_value(s, &counter_fields[i]));
-	printf("}}\n");
+	/* All families together, as before counters were kept per family. */
+	for (i = 0; i < N_FIELDS(steer_fields); i++)
+		printf("%s\"%s\":%llu", i ? "," : "", steer_fields[i].name,
+		       (unsigned long long)steer_total(&c->steer, &steer_fields[i]));
+	for (j = 0; j < P2PKP_NFAMS; j++) {
+		printf(",\"%s\":{", fam_names[j]);
+		print_json_fields(steer_fields, N_FIELDS(steer_fields), &c->steer.fam[j]);
+		printf("}");
+	}
+	printf("},\"sockets\":{");
+	for (j = 0; j < P2PKP_NFAMS; j++) {
+		printf("\"%s\":{", fam_names[j]);
+		print_json_fields(rx_fields, N_FIELDS(rx_fields), &c->rx.fam[j]);
+		printf("},");
+	}
+	printf("\"kernel\":{");
+	print_json_fields(kernel_fields, N_FIELDS(kernel_fields), &c->rx);
+	printf("},\"no_socket_by_queue\":{");
+	for (i = 0; i < P2PKP_MAX_QUEUES; i++) {
+		if (!c->no_socket[i])
+			continue;
+		printf("%s\"%zu\":%llu", first ? "" : ",", i, (unsigned long long)c->no_socket[i]);
+		first = false;
+	}
+	printf("}}}\n");
 }
 
 static void print_not_loaded(const char *dev, bool json)
@@ -229,22 +334,24 @@ static void print_not_loaded(const char *dev, bool json)
 /* Returns 0 if printed, -ENOENT if DEV has no steering program, other -errno. */
 static int show_one(const char *dev, bool json)
 {
-	struct p2pkp_steer_stats sum;
 	struct p2pkp_steer_info info;
+	struct status_counters c;
 	int err;
 
 	err = p2pkp_steer_find(dev, &info);
 	if (err)
 		return err;
-	err = p2pkp_steer_read_stats(&info, &sum);
+	err = p2pkp_steer_read_stats(&info, &c.steer);
+	if (!err)
+		err = p2pkp_steer_read_rx_stats(&info, &c.rx, c.no_socket);
 	if (err) {
 		pr_warn("%s: cannot read counters: %s\n", dev, strerror(-err));
 		goto out_close;
 	}
 	if (json)
-		print_status_json(&info, &sum);
+		print_status_json(&info, &c);
 	else
-		print_status_text(&info, &sum);
+		print_status_text(&info, &c);
 out_close:
 	p2pkp_steer_info_close(&info);
 	return err;
