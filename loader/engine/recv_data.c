@@ -193,10 +193,11 @@ static int keyed_open(struct receiver *r, const struct p2pkp_rx_msg *rx, struct 
 
 /*
  * A keyed receiver opens every datagram before decoding it: a session's with
- * the session key, an OPEN with its open key. Returns the message length, or
- * -EBADMSG: dropped and counted.
+ * the session key, an OPEN with its open key. Returns the message length and
+ * its session in *sp (NULL: none yet), or -EBADMSG: dropped and counted.
  */
-static int keyed_msg(struct receiver *r, const struct p2pkp_rx_msg *rx, struct p2pkp_linkauth *la)
+static int keyed_msg(struct receiver *r, const struct p2pkp_rx_msg *rx, struct p2pkp_linkauth *la,
+		     struct session **sp)
 {
 	const struct p2pkp_hdr *h = (const struct p2pkp_hdr *)rx->data;
 	struct session *s;
@@ -204,7 +205,7 @@ static int keyed_msg(struct receiver *r, const struct p2pkp_rx_msg *rx, struct p
 
 	if (rx->len < P2PKP_HDR_LEN)
 		return -EBADMSG;
-	s = rcv_find_session(r, be64toh(h->linkid), &rx->src);
+	s = *sp = rcv_find_session(r, be64toh(h->linkid), &rx->src);
 	if (be16toh(h->command) == P2PKP_CMD_OPEN) {
 		n = keyed_open(r, rx, s, la);
 	} else if (!s) {
@@ -236,12 +237,12 @@ static bool handle_msg(struct receiver *r, const struct p2pkp_rx_msg *rx)
 {
 	struct p2pkp_linkauth la = {0}, *fresh = NULL;
 	__u32 len = rx->len;
-	struct session *s;
+	struct session *s = NULL;
 	struct p2pkp_msg m;
 	int n;
 
 	if (r->o->psk) {
-		n = keyed_msg(r, rx, &la);
+		n = keyed_msg(r, rx, &la, &s); /* the session is looked up once, here */
 		if (n < 0)
 			return false;
 		len = (__u32)n;
@@ -254,7 +255,8 @@ static bool handle_msg(struct receiver *r, const struct p2pkp_rx_msg *rx)
 		p2pkp_linkauth_free(&la);
 		return false;
 	}
-	s = rcv_find_session(r, m.linkid, &rx->src);
+	if (!r->o->psk)
+		s = rcv_find_session(r, m.linkid, &rx->src);
 	if (s && s->closed && m.command != P2PKP_CMD_CLOSE)
 		return false; /* late traffic of a finished session */
 	if (s)
